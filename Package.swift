@@ -45,7 +45,7 @@ let package = Package(
             name: "CasebridgeStore",
             dependencies: [
                 "CLibpq",
-                .product(name: "Logging", package: "swift-log"),
+                "CasebridgeCore",
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,8 +12,26 @@ public final class PostgresConnection {
     private let conn: OpaquePointer
 
     /// Connects with a libpq conninfo string or URI; an empty string uses the `PG*` environment.
-    public init(conninfo: String) throws(PostgresError) {
-        guard let c = PQconnectdb(conninfo) else {
+    public convenience init(conninfo: String) throws(PostgresError) {
+        try self.init(conninfo: conninfo, database: nil)
+    }
+
+    /// Connects with `conninfo`, overriding its database name with `database` when given.
+    public init(conninfo: String, database: String?) throws(PostgresError) {
+        var keys = ["dbname"]
+        var values = [conninfo]
+        if let database {
+            keys.append("dbname")
+            values.append(database)
+        }
+        let conn = Self.withCStrings(keys) { k in
+            Self.withCStrings(values) { v in
+                var kk = Array(UnsafeBufferPointer(start: k, count: keys.count)) + [nil]
+                var vv = Array(UnsafeBufferPointer(start: v, count: values.count)) + [nil]
+                return PQconnectdbParams(&kk, &vv, 1)
+            }
+        }
+        guard let c = conn else {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
         guard PQstatus(c) == CONNECTION_OK else {

@@ -1,0 +1,221 @@
+import Foundation
+
+/// Person names -> canonical token string ("doe john"). Rules: `docs/identifiers.md#names`.
+///
+/// Performance: ASCII input (the bulk of imports) is folded byte by byte into one buffer with no
+/// per-token allocation; only non-ASCII input goes through NFKC / lower-casing / NFD.
+enum NameNormalizer {
+    static let digitsError = NormalizationError(code: "name.digits", reason: "name contains digits")
+
+    static func normalize(given: String?, family: String?) throws -> String {
+        var t = NameTokens()
+        var sawInput = false
+        for part in [given, family] {
+            guard let part else { continue }
+            if part.utf8.count > IdentifierText.maxInputBytes { throw IdentifierText.tooLong("name") }
+            let before = t.bytes.count
+            let hadContent: Bool
+            if IdentifierText.isASCII(part) {
+                hadContent = try foldASCII(part, into: &t)
+            } else {
+                hadContent = try foldUnicode(part, into: &t)
+            }
+            t.endToken()
+            if hadContent || t.bytes.count != before { sawInput = true }
+        }
+        guard sawInput else { throw NormalizationError(code: "empty", reason: "name is empty") }
+        guard !t.ranges.isEmpty else {
+            throw NormalizationError(code: "name.invalid", reason: "name contains no letters")
+        }
+        return t.finish()
+    }
+
+    // MARK: - ASCII fast path
+
+    /// Returns whether the part had any non-blank character.
+    private static func foldASCII(_ s: String, into t: inout NameTokens) throws -> Bool {
+        if let r = try s.utf8.withContiguousStorageIfAvailable({ try foldASCIIBytes($0, into: &t) }) {
+            return r
+        }
+        let copy = Array(s.utf8)
+        return try copy.withUnsafeBufferPointer { try foldASCIIBytes($0, into: &t) }
+    }
+
+    @inline(__always)
+    private static func foldASCIIBytes(_ buf: UnsafeBufferPointer<UInt8>, into t: inout NameTokens) throws -> Bool {
+        var content = false
+        for b in buf {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                t.bytes.append(b)
+                content = true
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                t.bytes.append(b | 0x20)
+                content = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                throw digitsError
+            case UInt8(ascii: "'"), UInt8(ascii: "`"):
+                content = true  // apostrophes join: O'Brien -> obrien
+            case 0...0x20, 0x7F:
+                t.endToken()
+            default:
+                content = true
+                t.endToken()  // any other punctuation separates tokens
+            }
+        }
+        return content
+    }
+
+    // MARK: - Unicode path
+
+    /// Apostrophe-like characters: removed without splitting the token.
+    private static func isJoiner(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x27, 0x60, 0xB4, 0xB7, 0x2BB, 0x2BC, 0x2BD, 0x2018, 0x2019, 0x201B, 0x2032, 0x2035, 0x55A, 0xFF07:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func foldUnicode(_ s: String, into t: inout NameTokens) throws -> Bool {
+        var source = s
+        if source.unicodeScalars.contains("\u{B4}") {
+            // NFKC turns the acute accent into space + combining mark; keep it an apostrophe instead.
+            source = source.replacingOccurrences(of: "\u{B4}", with: "'")
+        }
+        let nfkc = source.precomposedStringWithCompatibilityMapping
+        if nfkc.utf8.count > IdentifierText.maxInputBytes { throw IdentifierText.tooLong("name") }
+        let folded = nfkc.lowercased().decomposedStringWithCanonicalMapping
+        var content = false
+        var lastBaseIsLatin = true  // whether marks following the current base are dropped
+        var previousBase: UInt32 = 0  // previous non-mark scalar, for the Greek digraph ου
+        for u in folded.unicodeScalars {
+            defer { if !IdentifierText.isMark(u) { previousBase = u.value } }
+            let v = u.value
+            if v < 0x80 {
+                let b = UInt8(v)
+                lastBaseIsLatin = true  // a mark after ASCII is dropped (after a separator: an orphan)
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                    t.bytes.append(b)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    t.bytes.append(b | 0x20)
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    throw digitsError
+                case UInt8(ascii: "'"), UInt8(ascii: "`"):
+                    content = true
+                case 0...0x20, 0x7F:
+                    t.endToken()
+                default:
+                    content = true
+                    t.endToken()
+                }
+                continue
+            }
+            if isJoiner(v) {
+                content = true
+                continue
+            }
+            let props = u.properties
+            switch props.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark:
+                if !lastBaseIsLatin {
+                    t.appendScalar(u)
+                }
+                continue
+            case .format:
+                continue  // zero-width space / joiners, soft hyphen, BOM: invisible, removed
+            case .decimalNumber, .letterNumber, .otherNumber:
+                throw digitsError
+            case .lowercaseLetter, .uppercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+                content = true
+                if v == 0x03C5, previousBase == 0x03BF {
+                    t.bytes.append(UInt8(ascii: "u"))  // Greek ου -> ou
+                    lastBaseIsLatin = true
+                } else if let latin = NameTransliteration.latin(v) {
+                    t.bytes.append(contentsOf: latin.utf8)
+                    lastBaseIsLatin = true
+                } else {
+                    t.appendScalar(u)
+                    lastBaseIsLatin = false
+                }
+            case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control:
+                t.endToken()
+                lastBaseIsLatin = true
+            default:
+                content = true
+                t.endToken()  // punctuation, symbols, emoji: token separators
+                lastBaseIsLatin = true
+            }
+        }
+        return content
+    }
+}
+
+/// The tokens of one name, stored back to back in a byte buffer.
+struct NameTokens {
+    var bytes: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    var tokenStart = 0
+    var hasNonASCII = false
+
+    init() {
+        bytes.reserveCapacity(48)
+        ranges.reserveCapacity(6)
+    }
+
+    @inline(__always)
+    mutating func endToken() {
+        if bytes.count > tokenStart {
+            ranges.append(tokenStart..<bytes.count)
+            tokenStart = bytes.count
+        }
+    }
+
+    mutating func appendScalar(_ u: Unicode.Scalar) {
+        hasNonASCII = true
+        bytes.append(contentsOf: UTF8.encode(u)!)
+    }
+
+    /// Honorific removal, sort, join.
+    mutating func finish() -> String {
+        endToken()
+        var tokens = ranges
+        // Titles and suffixes go only if something else remains.
+        var kept = tokens.filter { !NameTransliteration.isHonorific(bytes[$0]) }
+        if !kept.isEmpty, kept.count != tokens.count { tokens = kept }
+        kept = []
+        if hasNonASCII {
+            return finishUnicode(tokens)
+        }
+        let b = bytes
+        tokens.sort { b[$0].lexicographicallyPrecedes(b[$1]) }
+        let total = tokens.reduce(tokens.count - 1) { $0 + $1.count }
+        return String(unsafeUninitializedCapacity: total) { out in
+            var i = 0
+            for (n, r) in tokens.enumerated() {
+                if n > 0 { out[i] = 0x20; i += 1 }
+                for j in r { out[i] = b[j]; i += 1 }
+            }
+            return i
+        }
+    }
+
+    /// Non-Latin tokens are recomposed (NFC) before sorting so that the order is by code point of
+    /// the final text.
+    private func finishUnicode(_ tokens: [Range<Int>]) -> String {
+        var strings: [[UInt8]] = tokens.map { r in
+            let slice = bytes[r]
+            if slice.allSatisfy({ $0 < 0x80 }) { return Array(slice) }
+            return Array(String(decoding: slice, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
+        }
+        strings.sort { $0.lexicographicallyPrecedes($1) }
+        var out: [UInt8] = []
+        for (n, s) in strings.enumerated() {
+            if n > 0 { out.append(0x20) }
+            out.append(contentsOf: s)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,40 @@
+import Dispatch
+
+/// Data-parallel helpers for CPU-bound import work (normalizing, hashing, signing) on all cores.
+public enum Parallel {
+    /// Maps `items` in chunks across the machine's cores, preserving order. `chunkDone` is called (serially)
+    /// with the number of items finished so far, for progress display.
+    public static func map<T: Sendable, R: Sendable>(
+        _ items: [T], chunkSize: Int = 512, chunkDone: (@Sendable (Int) -> Void)? = nil,
+        _ transform: @Sendable (T) -> R
+    ) -> [R] {
+        let n = items.count
+        if n == 0 { return [] }
+        let chunks = (n + chunkSize - 1) / chunkSize
+        let storage = UnsafeMutableBufferPointer<R>.allocate(capacity: n)
+        defer { storage.deallocate() }
+        nonisolated(unsafe) let out = storage
+        let progress = ProgressCounter()
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * chunkSize
+            let hi = min(n, lo + chunkSize)
+            for i in lo..<hi { (out.baseAddress! + i).initialize(to: transform(items[i])) }
+            if let chunkDone { chunkDone(progress.add(hi - lo)) }
+        }
+        let result = Array(storage)
+        _ = storage.baseAddress!.deinitialize(count: n)
+        return result
+    }
+}
+
+private final class ProgressCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = DispatchSemaphore(value: 1)
+
+    func add(_ n: Int) -> Int {
+        lock.wait()
+        defer { lock.signal() }
+        value += n
+        return value
+    }
+}

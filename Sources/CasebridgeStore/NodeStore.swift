@@ -1,0 +1,368 @@
+public import CasebridgeCore
+import Foundation
+
+/// The node's database: identity, origin log, published records and tokens, private cases.
+///
+/// Owns one `PostgresConnection`; not shared across tasks.
+public final class NodeStore {
+    /// The underlying connection, for transactions spanning several calls.
+    public let db: PostgresConnection
+
+    /// Connects with a libpq conninfo string or URI.
+    public init(conninfo: String, database: String? = nil) throws(PostgresError) {
+        db = try PostgresConnection(conninfo: conninfo, database: database)
+    }
+
+    // MARK: Identity
+
+    /// Records this node's identity and signing key; refuses to change an existing node id.
+    public func registerNode(nodeId: String, agency: String, keyId: [UInt8], publicKey: [UInt8]) throws {
+        try db.transaction {
+            if let existing = try db.execute("SELECT node_id FROM casebridge.node").scalar, existing != nodeId {
+                throw StoreError(code: "node.mismatch", reason: "this database belongs to node `\(existing)`, not `\(nodeId)`")
+            }
+            try db.execute(
+                """
+                INSERT INTO casebridge.node (node_id, agency) VALUES ($1, $2)
+                ON CONFLICT (singleton) DO UPDATE SET agency = EXCLUDED.agency
+                """, [nodeId, agency])
+            try db.execute(
+                """
+                INSERT INTO casebridge.signing_keys (key_id, origin, public_key) VALUES ($1::bytea, $2, $3::bytea)
+                ON CONFLICT (key_id) DO NOTHING
+                """, [PostgresText.byteaLiteral(keyId), nodeId, PostgresText.byteaLiteral(publicKey)])
+        }
+    }
+
+    /// The node id this database belongs to, if initialized.
+    public func nodeId() throws -> String? {
+        try db.execute("SELECT node_id FROM casebridge.node").scalar
+    }
+
+    /// Public keys known for `origin`: (key id, public key, first seq, last seq or nil).
+    public func signingKeys(origin: String) throws -> [(keyId: [UInt8], publicKey: [UInt8], from: UInt64, until: UInt64?)] {
+        try db.execute(
+            "SELECT key_id, public_key, valid_from_seq, valid_until_seq FROM casebridge.signing_keys WHERE origin = $1",
+            [origin]
+        ).rows.map { r in
+            (PostgresText.bytea(r[0]) ?? [], PostgresText.bytea(r[1]) ?? [], UInt64(r[2] ?? "1") ?? 1, r[3].flatMap { UInt64($0) })
+        }
+    }
+
+    // MARK: Origin log
+
+    /// Takes the transaction-scoped lock on this node's origin log and returns its head seq (0 when empty).
+    /// Call inside a transaction; concurrent writers wait, so seqs are never reused.
+    public func lockOriginHead(origin: String) throws -> UInt64 {
+        try db.execute("SELECT pg_advisory_xact_lock(hashtextextended('casebridge.origin:' || $1, 0))", [origin])
+        let head = try db.execute("SELECT coalesce(max(seq), 0) FROM casebridge.origin_log WHERE origin = $1", [origin]).scalar
+        return UInt64(head ?? "0") ?? 0
+    }
+
+    /// The entries of `origin` from `fromSeq` on, in seq order.
+    public func entries(origin: String, fromSeq: UInt64 = 1, limit: Int = 1000) throws -> [(seq: UInt64, entry: SignedEntry)] {
+        try db.execute(
+            "SELECT seq, header, body, signature FROM casebridge.origin_log WHERE origin = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+            [origin, String(fromSeq), String(limit)]
+        ).rows.map { r in
+            (UInt64(r[0] ?? "0") ?? 0, SignedEntry(header: PostgresText.bytea(r[1]) ?? [], body: PostgresText.bytea(r[2]), signature: PostgresText.bytea(r[3]) ?? []))
+        }
+    }
+
+    /// This node's knowledge vector (origin -> highest contiguous seq held).
+    public func vector() throws -> VersionVector {
+        var v = VersionVector()
+        for r in try db.execute("SELECT origin, seq FROM casebridge.vector").rows {
+            if let o = r[0], let s = r[1].flatMap({ UInt64($0) }) { v[o] = s }
+        }
+        return v
+    }
+
+    // MARK: Import
+
+    /// What the node already holds for a case reference.
+    public struct ExistingCase: Sendable {
+        public var recordId: String
+        public var rawHash: [UInt8]
+        public var bodyHash: [UInt8]?
+        public var version: VersionVector?
+        public var deleted: Bool
+        public var privateDeleted: Bool
+    }
+
+    /// Looks up the stored state of `caseRefs` (inside the import transaction).
+    public func existingCases(_ caseRefs: [String]) throws -> [String: ExistingCase] {
+        try db.execute("CREATE TEMP TABLE tmp_refs (case_ref text PRIMARY KEY) ON COMMIT DROP")
+        try db.copyIn("COPY tmp_refs (case_ref) FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for ref in caseRefs {
+                enc.text(ref)
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+        let rows = try db.execute(
+            """
+            SELECT c.case_ref, c.record_id, c.raw_hash, r.body_hash, r.version::text, r.deleted, c.deleted_at IS NOT NULL
+            FROM tmp_refs t JOIN private.cases c ON c.case_ref = t.case_ref
+            LEFT JOIN casebridge.records r ON r.record_id = c.record_id
+            """).rows
+        var out: [String: ExistingCase] = [:]
+        out.reserveCapacity(rows.count)
+        for r in rows {
+            guard let ref = r[0], let rid = r[1] else { continue }
+            out[ref] = ExistingCase(
+                recordId: rid, rawHash: PostgresText.bytea(r[2]) ?? [], bodyHash: PostgresText.bytea(r[3]),
+                version: try r[4].map(Self.decodeVector), deleted: r[5] == "t", privateDeleted: r[6] == "t")
+        }
+        try db.execute("DROP TABLE tmp_refs")
+        return out
+    }
+
+    /// A private case row to insert or update.
+    public struct PrivateCaseRow: Sendable {
+        public var caseRef: String
+        public var recordId: String
+        public var json: String
+        public var rawHash: [UInt8]
+
+        public init(caseRef: String, recordId: String, json: String, rawHash: [UInt8]) {
+            self.caseRef = caseRef
+            self.recordId = recordId
+            self.json = json
+            self.rawHash = rawHash
+        }
+    }
+
+    /// The current state of a published record.
+    public struct RecordRow: Sendable {
+        public var recordId: String
+        public var origin: String
+        public var seq: UInt64
+        public var caseRef: String
+        public var version: VersionVector
+        public var deleted: Bool
+        public var bodyHash: [UInt8]
+        public var record: PublishedRecord?
+
+        public init(recordId: String, origin: String, seq: UInt64, caseRef: String, version: VersionVector, deleted: Bool, bodyHash: [UInt8], record: PublishedRecord?) {
+            self.recordId = recordId
+            self.origin = origin
+            self.seq = seq
+            self.caseRef = caseRef
+            self.version = version
+            self.deleted = deleted
+            self.bodyHash = bodyHash
+            self.record = record
+        }
+    }
+
+    /// A token row of a live record.
+    public struct TokenRow: Sendable {
+        public var token: [UInt8]
+        public var epoch: Int
+        public var recordId: String
+        public var kind: String
+        public var subject: Int
+        public var role: String?
+
+        public init(token: [UInt8], epoch: Int, recordId: String, kind: String, subject: Int, role: String?) {
+            self.token = token
+            self.epoch = epoch
+            self.recordId = recordId
+            self.kind = kind
+            self.subject = subject
+            self.role = role
+        }
+    }
+
+    /// Upserts private cases (inside a transaction).
+    public func upsertPrivateCases(_ rows: [PrivateCaseRow]) throws {
+        guard !rows.isEmpty else { return }
+        try db.execute("CREATE TEMP TABLE tmp_cases (case_ref text, record_id text, data jsonb, raw_hash bytea) ON COMMIT DROP")
+        try db.copyIn("COPY tmp_cases (case_ref, record_id, data, raw_hash) FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for r in rows {
+                enc.text(r.caseRef); enc.text(r.recordId); enc.text(r.json); enc.bytea(r.rawHash)
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+        try db.execute(
+            """
+            INSERT INTO private.cases (case_ref, record_id, data, raw_hash)
+            SELECT case_ref, record_id, data, raw_hash FROM tmp_cases
+            ON CONFLICT (case_ref) DO UPDATE
+            SET data = EXCLUDED.data, raw_hash = EXCLUDED.raw_hash, updated_at = now(), deleted_at = NULL
+            """)
+        try db.execute("DROP TABLE tmp_cases")
+    }
+
+    /// Appends entries to the origin log (inside a transaction).
+    public func appendLog(origin: String, _ entries: [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)]) throws {
+        guard !entries.isEmpty else { return }
+        try db.copyIn("COPY casebridge.origin_log (origin, seq, kind, record_id, header, body, signature) FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for e in entries {
+                enc.text(origin); enc.int(e.seq); enc.int(e.kind.rawValue); enc.text(e.recordId)
+                enc.bytea(e.entry.header); enc.bytea(e.entry.body); enc.bytea(e.entry.signature)
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+    }
+
+    /// Replaces the state and tokens of the given records (inside a transaction).
+    public func upsertRecords(_ records: [RecordRow], tokens: [TokenRow]) throws {
+        guard !records.isEmpty else { return }
+        try db.execute(
+            """
+            CREATE TEMP TABLE tmp_records (record_id text, origin text, seq bigint, case_ref text, version jsonb,
+              deleted boolean, body_hash bytea, agency text, case_type text, status text, jurisdiction text,
+              opened date, contact jsonb, epoch integer) ON COMMIT DROP
+            """)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try db.copyIn("COPY tmp_records FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for r in records {
+                enc.text(r.recordId); enc.text(r.origin); enc.int(r.seq); enc.text(r.caseRef)
+                enc.text(String(decoding: try encoder.encode(r.version.counters), as: UTF8.self))
+                enc.text(r.deleted ? "t" : "f"); enc.bytea(r.bodyHash)
+                enc.text(r.record?.agency); enc.text(r.record?.caseType); enc.text(r.record?.status)
+                enc.text(r.record?.jurisdiction); enc.text(r.record?.opened)
+                enc.text(try r.record.map { String(decoding: try encoder.encode($0.contact), as: UTF8.self) })
+                if let e = r.record?.epoch { enc.int(e) } else { enc.text(nil) }
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+        try db.execute(
+            """
+            INSERT INTO casebridge.records AS r (record_id, origin, seq, case_ref, version, deleted, body_hash, agency,
+              case_type, status, jurisdiction, opened, contact, epoch)
+            SELECT record_id, origin, seq, case_ref, version, deleted, body_hash, agency, case_type, status,
+              jurisdiction, opened, contact, epoch FROM tmp_records
+            ON CONFLICT (record_id) DO UPDATE SET origin = EXCLUDED.origin, seq = EXCLUDED.seq,
+              case_ref = EXCLUDED.case_ref, version = EXCLUDED.version, deleted = EXCLUDED.deleted,
+              body_hash = EXCLUDED.body_hash,
+              agency = coalesce(EXCLUDED.agency, r.agency), case_type = coalesce(EXCLUDED.case_type, r.case_type),
+              status = coalesce(EXCLUDED.status, r.status), jurisdiction = coalesce(EXCLUDED.jurisdiction, r.jurisdiction),
+              opened = coalesce(EXCLUDED.opened, r.opened), contact = coalesce(EXCLUDED.contact, r.contact),
+              epoch = coalesce(EXCLUDED.epoch, r.epoch), updated_at = now()
+            """)
+        try db.execute("DELETE FROM casebridge.tokens WHERE record_id IN (SELECT record_id FROM tmp_records)")
+        try db.execute("DROP TABLE tmp_records")
+        guard !tokens.isEmpty else { return }
+        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role) FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for t in tokens {
+                enc.bytea(t.token); enc.int(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int(t.subject); enc.text(t.role)
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+    }
+
+    /// Sets the knowledge vector entry for `origin` (inside a transaction).
+    public func setVector(origin: String, seq: UInt64) throws {
+        try db.execute(
+            """
+            INSERT INTO casebridge.vector (origin, seq) VALUES ($1, $2)
+            ON CONFLICT (origin) DO UPDATE SET seq = greatest(casebridge.vector.seq, EXCLUDED.seq)
+            """, [origin, String(seq)])
+    }
+
+    /// Marks a private case deleted (kept for the agency; purge is separate).
+    public func markPrivateDeleted(caseRef: String) throws {
+        try db.execute("UPDATE private.cases SET deleted_at = now(), updated_at = now() WHERE case_ref = $1", [caseRef])
+    }
+
+    // MARK: Reading
+
+    /// The private case for `caseRef`: its stored JSON and whether it is deleted.
+    public func privateCase(caseRef: String) throws -> (recordId: String, json: String, deleted: Bool)? {
+        guard let r = try db.execute(
+            "SELECT record_id, data::text, deleted_at IS NOT NULL FROM private.cases WHERE case_ref = $1", [caseRef]
+        ).rows.first, let rid = r[0], let json = r[1] else { return nil }
+        return (rid, json, r[2] == "t")
+    }
+
+    /// The head entry of a record (its latest version or tombstone) with its stored state.
+    public func recordHead(recordId: String) throws -> (origin: String, seq: UInt64, deleted: Bool, version: VersionVector, entry: SignedEntry)? {
+        guard let r = try db.execute(
+            """
+            SELECT r.origin, r.seq, r.deleted, r.version::text, l.header, l.body, l.signature
+            FROM casebridge.records r JOIN casebridge.origin_log l ON l.origin = r.origin AND l.seq = r.seq
+            WHERE r.record_id = $1
+            """, [recordId]
+        ).rows.first else { return nil }
+        return (
+            r[0] ?? "", UInt64(r[1] ?? "0") ?? 0, r[2] == "t", try Self.decodeVector(r[3] ?? "{}"),
+            SignedEntry(header: PostgresText.bytea(r[4]) ?? [], body: PostgresText.bytea(r[5]), signature: PostgresText.bytea(r[6]) ?? [])
+        )
+    }
+
+    /// A live record hit by one or more tokens.
+    public struct TokenMatch: Sendable {
+        public var recordId: String
+        public var origin: String
+        public var caseRef: String
+        public var agency: String?
+        public var caseType: String?
+        public var status: String?
+        public var jurisdiction: String?
+        public var contactJSON: String?
+        public var updatedAt: String
+        /// Token kinds that matched, with the subject index each matched in.
+        public var matches: [(kind: String, subject: Int)]
+    }
+
+    /// Finds live records holding any of `tokens`.
+    public func findTokens(_ tokens: [[UInt8]]) throws -> [TokenMatch] {
+        guard !tokens.isEmpty else { return [] }
+        let array = "{" + tokens.map { PostgresText.byteaLiteral($0).replacingOccurrences(of: "\\", with: "\\\\") }.map { "\"\($0)\"" }.joined(separator: ",") + "}"
+        let rows = try db.execute(
+            """
+            SELECT t.record_id, t.kind, t.subject, r.origin, r.case_ref, r.agency, r.case_type, r.status,
+                   r.jurisdiction, r.contact::text, to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM casebridge.tokens t JOIN casebridge.records r ON r.record_id = t.record_id
+            WHERE t.token = ANY($1::bytea[]) AND NOT r.deleted
+            ORDER BY t.record_id
+            """, [array]).rows
+        var byRecord: [String: TokenMatch] = [:]
+        var order: [String] = []
+        for r in rows {
+            guard let rid = r[0] else { continue }
+            let m = (kind: r[1] ?? "", subject: Int(r[2] ?? "0") ?? 0)
+            if byRecord[rid] == nil {
+                order.append(rid)
+                byRecord[rid] = TokenMatch(
+                    recordId: rid, origin: r[3] ?? "", caseRef: r[4] ?? "", agency: r[5], caseType: r[6], status: r[7],
+                    jurisdiction: r[8], contactJSON: r[9], updatedAt: r[10] ?? "", matches: [])
+            }
+            byRecord[rid]!.matches.append(m)
+        }
+        return order.compactMap { byRecord[$0] }
+    }
+
+    /// Row counts of the main tables, for status output.
+    public func counts() throws -> (privateCases: Int, records: Int, tokens: Int, logEntries: Int) {
+        let r = try db.execute(
+            """
+            SELECT (SELECT count(*) FROM private.cases WHERE deleted_at IS NULL), (SELECT count(*) FROM casebridge.records WHERE NOT deleted),
+                   (SELECT count(*) FROM casebridge.tokens), (SELECT count(*) FROM casebridge.origin_log)
+            """).rows.first ?? []
+        func n(_ i: Int) -> Int { Int((i < r.count ? r[i] : nil) ?? "0") ?? 0 }
+        return (n(0), n(1), n(2), n(3))
+    }
+
+    static func decodeVector(_ json: String) throws -> VersionVector {
+        VersionVector(try JSONDecoder().decode([String: UInt64].self, from: Data(json.utf8)))
+    }
+}

@@ -1,0 +1,68 @@
+import CasebridgeCrypto
+import Foundation
+import Testing
+
+@Suite struct CryptoTests {
+    func tempDir() throws -> String {
+        let d = NSTemporaryDirectory() + "cbtest-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test func keyFilesAre0600AndRoundTrip() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let key = SigningKey.generate()
+        try key.write(to: d + "/s.key", nodeId: "n1")
+        let mode = try FileManager.default.attributesOfItem(atPath: d + "/s.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let back = try SigningKey.load(path: d + "/s.key")
+        #expect(back.publicKey == key.publicKey)
+        let p = PseudonymKey.generate()
+        try p.write(to: d + "/p.key")
+        let pb = try PseudonymKey.load(path: d + "/p.key")
+        #expect(pb.epoch == 1)
+        #expect(pb.token(tag: "phone", value: "+14155550123") == p.token(tag: "phone", value: "+14155550123"))
+        // The file never holds the key in a form equal to the token or the fingerprint only.
+        #expect(pb.fingerprint == p.fingerprint)
+    }
+
+    @Test func refusesToOverwriteKeys() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try SigningKey.generate().write(to: d + "/s.key", nodeId: "n1")
+        let e = try #require(throws: CryptoError.self) { try SigningKey.generate().write(to: d + "/s.key", nodeId: "n1") }
+        #expect(e.code == "keyfile.exists")
+    }
+
+    @Test func refusesKeyFilesReadableByOthers() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try PseudonymKey.generate().write(to: d + "/p.key")
+        for mode in [0o640, 0o604, 0o644, 0o660] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: d + "/p.key")
+            let e = try #require(throws: CryptoError.self) { try PseudonymKey.load(path: d + "/p.key") }
+            #expect(e.code == "keyfile.permissions")
+            #expect(e.reason.contains("chmod 600"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: d + "/p.key")
+        #expect(try PseudonymKey.load(path: d + "/p.key").epoch == 1)
+    }
+
+    @Test func tokensDependOnKeyTagAndValue() {
+        let a = PseudonymKey.generate()
+        let b = PseudonymKey.generate()
+        let t = a.token(tag: "phone", value: "+14155550123")
+        #expect(t.count == 32)
+        #expect(t != b.token(tag: "phone", value: "+14155550123"))
+        #expect(t != a.token(tag: "email", value: "+14155550123"))
+        #expect(t != a.token(tag: "phone", value: "+14155550124"))
+        // The tag/value separator prevents ambiguity between tag and value boundaries.
+        #expect(a.token(tag: "ab", value: "c") != a.token(tag: "a", value: "bc"))
+    }
+
+    @Test func knownAnswerBlake2b() {
+        // BLAKE2b-256 of the empty string (RFC 7693 / libsodium reference).
+        #expect(Hex.encode(Blake2b.hash([UInt8]())) == "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8")
+    }
+}
