@@ -1,4 +1,5 @@
 import CasebridgeCore
+import Foundation
 import Testing
 
 @Suite struct ConfigTests {
