@@ -28,7 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "libpq conninfo of a database to create the scratch database from (default: PG* environment).")
         var database: String = ""
 
-        @Option(help: "Keep the scratch database instead of dropping it.")
+        @Flag(help: "Keep the scratch database instead of dropping it.")
         var keep: Bool = false
 
         @Option(help: "Output format: text or json.")
