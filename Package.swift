@@ -16,10 +16,20 @@ let package = Package(
         .library(name: "CasebridgeCrypto", targets: ["CasebridgeCrypto"]),
         .library(name: "CasebridgeStore", targets: ["CasebridgeStore"]),
         .library(name: "CasebridgeNode", targets: ["CasebridgeNode"]),
+        .library(name: "CasebridgeTrust", targets: ["CasebridgeTrust"]),
+        .library(name: "CasebridgeServer", targets: ["CasebridgeServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -59,6 +69,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Federation CA and node certificates (P-256, swift-certificates). No other Casebridge module.
+        .target(
+            name: "CasebridgeTrust",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The running node: federation API (mutual TLS), local API, sync scheduler and peer client.
+        .target(
+            name: "CasebridgeServer",
+            dependencies: [
+                "CasebridgeCore",
+                "CasebridgeCrypto",
+                "CasebridgeStore",
+                "CasebridgeNode",
+                "CasebridgeTrust",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "casebridge",
             dependencies: [
@@ -66,6 +108,9 @@ let package = Package(
                 "CasebridgeCrypto",
                 "CasebridgeStore",
                 "CasebridgeNode",
+                "CasebridgeTrust",
+                "CasebridgeServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,6 +130,30 @@ let package = Package(
         .testTarget(
             name: "CasebridgeStoreTests",
             dependencies: ["CasebridgeStore", "CasebridgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CasebridgeTrustTests",
+            dependencies: [
+                "CasebridgeTrust",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CasebridgeFederationTests",
+            dependencies: [
+                "CasebridgeServer", "CasebridgeNode", "CasebridgeTrust", "CasebridgeTestSupport", "CasebridgeCore",
+                "CasebridgeCrypto", "CasebridgeStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

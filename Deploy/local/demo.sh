@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Command one: a local Casebridge node on a throwaway PostgreSQL, with generated data, an import and a search.
-# Installs what is missing, builds, and removes everything it made on exit (Ctrl-C included).
+# Command one: a local Casebridge federation of three agencies' nodes on loopback.
 #
-#   Deploy/local/demo.sh            run the demo and show the output of each step
-#   Deploy/local/demo.sh --smoke    non-interactive: check the results, exit 0 or 1
-#   Deploy/local/demo.sh --keep     keep the work folder (configs, keys, data) for a look afterwards
+# One throwaway PostgreSQL (run as the postgres user, data and socket in a temp folder, free port) with a database
+# per node; a federation CA; three nodes with TLS certificates and exchanged trust cards; synthetic cases with
+# cross-agency overlap imported at each; three `casebridge serve` processes talking mutual TLS on 127.0.0.1;
+# convergence; and a federated search at one node that finds the other agencies' cases.
+#
+#   Deploy/local/demo.sh            run it, then keep the federation up until Ctrl-C
+#   Deploy/local/demo.sh --smoke    non-interactive: check convergence and a cross-agency hit, exit 0 or 1
+#   Deploy/local/demo.sh --keep     keep the work folder (configs, keys, data, logs) afterwards
+# Environment: CASES (cases per agency, default 300).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . Deploy/local/lib.sh
@@ -14,14 +19,18 @@ for a in "$@"; do
   case "$a" in
     --smoke) SMOKE=1 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown option: $a" >&2; exit 64 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $a (see --help)" >&2; exit 64 ;;
   esac
 done
 
 WORK=$(mktemp -d /tmp/casebridge-demo.XXXXXX)
+PIDS=()
 cleanup() {
   local rc=$?
+  trap - EXIT INT TERM
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   stop_postgres
   if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   exit $rc
@@ -32,69 +41,115 @@ trap 'exit 130' INT TERM
 fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 
 ensure_packages
-log "building casebridge (swift build --product casebridge)"
-swift build --product casebridge 2>&1 | grep -E "error|warning: |Compiling|Build complete" | grep -v "^\[" || true
+log "building casebridge (swift build --product casebridge; the first build takes several minutes)"
+swift build --product casebridge 2>&1 | grep -E "error|warning: |Build complete|Compiling casebridge" | grep -v "^\[" || true
 BIN="$(swift build --show-bin-path)/casebridge"
 [ -x "$BIN" ] || fail "build produced no casebridge binary"
 cb() { "$BIN" "$@"; }
 
 start_postgres
 
-log "federation pseudonymization key (made once per federation, handed to members out of band)"
+log "synthetic data: 3 agencies, $CASES cases each, 20% of subjects shared across agencies"
+cb dev generate --agencies 3 --cases-per-agency "$CASES" --overlap 0.2 --seed 2026 --out "$WORK/data"
+mapfile -t NODES < <(python3 -c 'import json,sys; [print(a["nodeId"]) for a in json.load(open(sys.argv[1]))]' "$WORK/data/agencies.json")
+field() { python3 -c 'import json,sys; a=[x for x in json.load(open(sys.argv[1])) if x["nodeId"]==sys.argv[2]][0]; print(a[sys.argv[3]])' "$WORK/data/agencies.json" "$1" "$2"; }
+
+log "federation CA and pseudonymization key (made once per federation, handed to members out of band)"
+cb ca init --name "Demo Federation" --out "$WORK/ca"
 cb keys pseudonym-generate --out "$WORK/federation.pseudonym.key"
 
-log "synthetic data: 3 agencies, $CASES cases each, 20% shared subjects"
-cb dev generate --agencies 3 --cases-per-agency "$CASES" --overlap 0.2 --seed 2026 --out "$WORK/data"
+declare -A FED_PORT LOCAL_PORT
+for n in "${NODES[@]}"; do
+  FED_PORT[$n]=$(free_port); LOCAL_PORT[$n]=$(free_port)
+  db="node_${n//-/_}"
+  psql -q -c "CREATE DATABASE $db" >/dev/null
+  log "node $n ($(field "$n" agency)): database $db, federation 127.0.0.1:${FED_PORT[$n]}, local 127.0.0.1:${LOCAL_PORT[$n]}"
+  cb init --node-id "$n" --agency "$(field "$n" agency)" --database "dbname=$db" \
+    --pseudonym-key "$WORK/federation.pseudonym.key" --default-region "$(field "$n" defaultRegion)" --dir "$WORK/$n" \
+    --federation-listen "127.0.0.1:${FED_PORT[$n]}" --local-listen "127.0.0.1:${LOCAL_PORT[$n]}" >/dev/null
+  cb cert issue --ca "$WORK/ca" --node-id "$n" --dns localhost --ip 127.0.0.1 --out "$WORK/$n/tls" >/dev/null
+  cb trust export --config "$WORK/$n/casebridge.toml" --out "$WORK/$n.card.json" 2>/dev/null
+  log "import $n.jsonl"
+  cb cases import "$WORK/data/$n.jsonl" --config "$WORK/$n/casebridge.toml"
+done
 
-NODE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["nodeId"])' "$WORK/data/agencies.json")
-AGENCY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["agency"])' "$WORK/data/agencies.json")
-REGION=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["defaultRegion"])' "$WORK/data/agencies.json")
-DB="node_${NODE//-/_}"
-psql -q -c "CREATE DATABASE $DB" >/dev/null
+log "exchanging trust cards (each admin adds the two others)"
+for n in "${NODES[@]}"; do
+  for m in "${NODES[@]}"; do
+    [ "$n" = "$m" ] || cb trust add "$WORK/$m.card.json" --config "$WORK/$n/casebridge.toml"
+  done
+done
 
-log "casebridge init: node $NODE ($AGENCY), database $DB"
-cb init --node-id "$NODE" --agency "$AGENCY" --database "dbname=$DB" --pseudonym-key "$WORK/federation.pseudonym.key" \
-  --default-region "$REGION" --dir "$WORK/$NODE"
-export CASEBRIDGE_CONFIG="$WORK/$NODE/casebridge.toml"
+log "starting three nodes (casebridge serve); logs in $WORK/<node>.log"
+for n in "${NODES[@]}"; do
+  CASEBRIDGE_LOG_FORMAT=json "$BIN" serve --config "$WORK/$n/casebridge.toml" --log-level info >"$WORK/$n.log" 2>&1 &
+  PIDS+=($!)
+done
 
-log "cases import $NODE.jsonl"
-cb cases import "$WORK/data/$NODE.jsonl"
-log "cases import again: idempotent, nothing new is written"
-cb cases import "$WORK/data/$NODE.jsonl" --output-format json > "$WORK/reimport.json"
-cat "$WORK/reimport.json"
+# Converged when every node holds every origin's head.
+expected_vector() {
+  for n in "${NODES[@]}"; do
+    printf '%s=%s\n' "$n" "$(psql -tA -d "node_${n//-/_}" -c "SELECT seq FROM casebridge.vector WHERE origin = '$n'")"
+  done | sort | tr '\n' ' '
+}
+node_vector() {
+  psql -tA -d "node_${1//-/_}" -c "SELECT origin || '=' || seq FROM casebridge.vector ORDER BY origin" | sort | tr '\n' ' '
+}
+WANT=$(expected_vector)
+log "waiting for convergence (every node holds: $WANT)"
+START=$(date +%s%N)
+converged=0
+for i in $(seq 1 240); do
+  ok=1
+  for n in "${NODES[@]}"; do [ "$(node_vector "$n")" = "$WANT" ] || ok=0; done
+  if [ $ok = 1 ]; then converged=1; break; fi
+  for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { tail -20 "$WORK"/*.log >&2; fail "a node exited"; }; done
+  sleep 0.5
+done
+[ $converged = 1 ] || { for n in "${NODES[@]}"; do echo "$n: $(node_vector "$n")" >&2; done; fail "no convergence within 120 s"; }
+echo "    converged in $(( ($(date +%s%N) - START) / 1000000 )) ms"
 
-# A phone number of the first suspect in the file, to search for.
-PHONE=$(python3 - "$WORK/data/$NODE.jsonl" <<'EOF'
+FIRST=${NODES[0]}
+log "peers status at $FIRST"
+cb peers status --config "$WORK/$FIRST/casebridge.toml"
+
+# A phone number of a subject of the first agency that the truth file says another agency also holds.
+read -r PHONE OTHER < <(python3 - "$WORK/data" "$FIRST" <<'EOF'
 import json, sys
-for line in open(sys.argv[1]):
-    c = json.loads(line)
-    for s in c.get("subjects", []):
-        if s.get("role") == "suspect" and s.get("phones"):
-            print(s["phones"][0]); sys.exit(0)
+d, first = sys.argv[1], sys.argv[2]
+truth = json.load(open(f"{d}/truth.json"))
+cases = {json.loads(l)["caseRef"]: json.loads(l) for l in open(f"{d}/{first}.jsonl")}
+for link in truth:
+    here = [c for c in link["cases"] if c["nodeId"] == first]
+    there = [c for c in link["cases"] if c["nodeId"] != first]
+    if not here or not there or "phone" not in link["sharedIdentifiers"]:
+        continue
+    case = cases.get(here[0]["caseRef"])
+    for s in case.get("subjects", []):
+        for p in s.get("phones", []):
+            print(p, there[0]["nodeId"]); sys.exit(0)
+sys.exit(1)
 EOF
-)
-REF=$(head -1 "$WORK/data/$NODE.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["caseRef"])')
+) || fail "no shared phone in the generated data"
 
-log "cases show $REF: the private case beside exactly what is published"
-cb cases show "$REF" | head -40
+log "federated search at $FIRST for a phone number its case shares with $OTHER"
+cb search --phone "$PHONE" --purpose "demo: deconfliction check" --config "$WORK/$FIRST/casebridge.toml"
+cb search --phone "$PHONE" --purpose "demo: deconfliction check" --config "$WORK/$FIRST/casebridge.toml" --format json > "$WORK/search.json"
+python3 - "$WORK/search.json" "$FIRST" <<'EOF' || fail "the search found no other agency's case"
+import json, sys
+hits = json.load(open(sys.argv[1]))["hits"]
+others = [h for h in hits if h["origin"] != sys.argv[2]]
+assert others, "no cross-agency hit"
+print(f"    {len(others)} hit(s) at other agencies: " + ", ".join(f"{h['origin']}/{h['caseRef']}" for h in others))
+EOF
 
-log "search --phone (a suspect's number, written as the agency wrote it)"
-cb search --phone "$PHONE" --purpose "demo: deconfliction check"
-cb search --phone "$PHONE" --purpose "demo: deconfliction check" --format json > "$WORK/search.json"
-
-log "status"
-cb status
+log "metrics of $FIRST (local API): curl -s http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics"
+curl -s "http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics" | grep -E "^casebridge_(vector_seq|peer_lag_entries)" | head -12 || true
 
 if [ "$SMOKE" = 1 ]; then
-  python3 - "$WORK/reimport.json" "$WORK/search.json" <<'EOF' || fail "smoke checks"
-import json, sys
-re = json.load(open(sys.argv[1]))
-assert re["entries"] == 0, f"re-import wrote {re['entries']} entries"
-hits = json.load(open(sys.argv[2]))["hits"]
-assert hits, "search found nothing"
-assert all("phone" in h["matched"] for h in hits), "hit without a phone match"
-print(f"smoke: re-import wrote nothing; search found {len(hits)} hit(s)")
-EOF
-  log "smoke: OK"
+  log "smoke: OK (converged, cross-agency hit found)"
+  exit 0
 fi
-log "done; everything is removed on exit"
+log "the federation is running; try: $BIN search --config $WORK/$FIRST/casebridge.toml --phone '$PHONE' --purpose test"
+log "Ctrl-C stops the nodes and removes everything"
+wait

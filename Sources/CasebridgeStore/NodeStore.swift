@@ -124,13 +124,25 @@ public final class NodeStore {
     public struct PrivateCaseRow: Sendable {
         public var caseRef: String
         public var recordId: String
-        public var json: String
+        /// The case's JSON as UTF-8 bytes.
+        public var jsonUTF8: [UInt8]
         public var rawHash: [UInt8]
 
+        /// The case's JSON.
+        public var json: String {
+            get { String(decoding: jsonUTF8, as: UTF8.self) }
+            set { jsonUTF8 = Array(newValue.utf8) }
+        }
+
         public init(caseRef: String, recordId: String, json: String, rawHash: [UInt8]) {
+            self.init(caseRef: caseRef, recordId: recordId, jsonUTF8: Array(json.utf8), rawHash: rawHash)
+        }
+
+        /// A row whose JSON is already UTF-8 bytes (no String round trip).
+        public init(caseRef: String, recordId: String, jsonUTF8: [UInt8], rawHash: [UInt8]) {
             self.caseRef = caseRef
             self.recordId = recordId
-            self.json = json
+            self.jsonUTF8 = jsonUTF8
             self.rawHash = rawHash
         }
     }
@@ -178,42 +190,78 @@ public final class NodeStore {
     }
 
     /// Upserts private cases (inside a transaction).
-    public func upsertPrivateCases(_ rows: [PrivateCaseRow]) throws {
-        guard !rows.isEmpty else { return }
+    public func upsertPrivateCases(_ rows: some Sequence<PrivateCaseRow>) throws {
         try db.execute("CREATE TEMP TABLE tmp_cases (case_ref text, record_id text, data jsonb, raw_hash bytea) ON COMMIT DROP")
-        try db.copyIn("COPY tmp_cases (case_ref, record_id, data, raw_hash) FROM STDIN") { send in
-            var enc = CopyEncoder()
-            for r in rows {
-                enc.text(r.caseRef); enc.text(r.recordId); enc.text(r.json); enc.bytea(r.rawHash)
-                enc.endRow()
-                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
-            }
-            try send(&enc.buffer)
+        let n = try db.copyIn("COPY tmp_cases (case_ref, record_id, data, raw_hash) FROM STDIN") { send in
+            try Self.encodePrivateCases(rows, send: send)
         }
-        try db.execute(
-            """
-            INSERT INTO private.cases (case_ref, record_id, data, raw_hash)
-            SELECT case_ref, record_id, data, raw_hash FROM tmp_cases
-            ON CONFLICT (case_ref) DO UPDATE
-            SET data = EXCLUDED.data, raw_hash = EXCLUDED.raw_hash, updated_at = now(), deleted_at = NULL
-            """)
+        if n > 0 {
+            try db.execute(
+                """
+                INSERT INTO private.cases (case_ref, record_id, data, raw_hash)
+                SELECT case_ref, record_id, data, raw_hash FROM tmp_cases
+                ON CONFLICT (case_ref) DO UPDATE
+                SET data = EXCLUDED.data, raw_hash = EXCLUDED.raw_hash, updated_at = now(), deleted_at = NULL
+                """)
+        }
         try db.execute("DROP TABLE tmp_cases")
     }
 
-    /// Appends entries to the origin log (inside a transaction).
-    public func appendLog(origin: String, _ entries: [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)]) throws {
-        guard !entries.isEmpty else { return }
-        try db.copyIn("COPY casebridge.origin_log (origin, seq, kind, record_id, header, body, signature) FROM STDIN") { send in
-            var enc = CopyEncoder()
+    /// Inserts private cases that are known to be new (inside a transaction), streaming them straight into the
+    /// table. A case reference that already exists fails the statement, and with it the transaction.
+    public func insertPrivateCases(_ rows: some Sequence<PrivateCaseRow>) throws {
+        try db.copyIn("COPY private.cases (case_ref, record_id, data, raw_hash) FROM STDIN") { send in
+            try Self.encodePrivateCases(rows, send: send)
+        }
+    }
+
+    private static func encodePrivateCases(_ rows: some Sequence<PrivateCaseRow>, send: (inout [UInt8]) throws(PostgresError) -> Void) throws {
+        var enc = CopyEncoder(capacity: 1 << 21)
+        for r in rows {
+            enc.text(r.caseRef); enc.text(r.recordId); enc.text(utf8: r.jsonUTF8); enc.bytea(r.rawHash)
+            enc.endRow()
+            if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+        }
+        try send(&enc.buffer)
+    }
+
+    /// Appends entries to the origin log (inside a transaction). `entries` may be produced lazily: each row is
+    /// sent as it comes, so the server stores earlier entries while later ones are still being signed.
+    public func appendLog(origin: String, _ entries: some Sequence<(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)>) throws {
+        try preferFastCompression()
+        try db.copyIn("COPY casebridge.origin_log (origin, seq, kind, record_id, header, body, signature) FROM STDIN WITH (FORMAT binary)") { send in
+            var enc = BinaryCopyEncoder(capacity: 1 << 21)
             for e in entries {
-                enc.text(origin); enc.int(e.seq); enc.int(e.kind.rawValue); enc.text(e.recordId)
-                enc.bytea(e.entry.header); enc.bytea(e.entry.body); enc.bytea(e.entry.signature)
-                enc.endRow()
+                enc.row(fields: 7)
+                enc.text(origin); enc.int8(Int64(e.seq)); enc.int2(Int(e.kind.rawValue)); enc.text(e.recordId)
+                enc.bytea(e.entry.header)
+                if let body = e.entry.body { enc.bytea(body) } else { enc.null() }
+                enc.bytea(e.entry.signature)
                 if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
+            enc.finish()
             try send(&enc.buffer)
         }
     }
+
+    /// Whether the server offers LZ4 TOAST compression (nil until asked).
+    private var serverHasLZ4: Bool?
+
+    /// Makes the rest of the transaction compress TOASTed values with LZ4 when the server has it.
+    ///
+    /// Signed bodies hold mostly hex tokens, which pglz (the default) tries and fails to compress at a high CPU
+    /// cost; LZ4 gives up fast. Reading is unaffected: PostgreSQL records the method with each value.
+    func preferFastCompression() throws {
+        if serverHasLZ4 == nil {
+            serverHasLZ4 = try db.execute(
+                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)").rows.count == 1
+        }
+        if serverHasLZ4 == true { try db.execute("SET LOCAL default_toast_compression = 'lz4'") }
+    }
+
+    /// Token loads at least this large into a table holding fewer rows rebuild the table's indexes instead of
+    /// inserting into them (see `docs/performance.md`).
+    public static let tokenBulkLoadThreshold = 50_000
 
     /// Replaces the state and tokens of the given records (inside a transaction).
     public func upsertRecords(_ records: [RecordRow], tokens: [TokenRow]) throws {
@@ -224,18 +272,16 @@ public final class NodeStore {
               deleted boolean, body_hash bytea, agency text, case_type text, status text, jurisdiction text,
               opened date, contact jsonb, epoch integer) ON COMMIT DROP
             """)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try db.copyIn("COPY tmp_records FROM STDIN") { send in
-            var enc = CopyEncoder()
+            var enc = CopyEncoder(capacity: 1 << 21)
             for r in records {
                 enc.text(r.recordId); enc.text(r.origin); enc.int(r.seq); enc.text(r.caseRef)
-                enc.text(String(decoding: try encoder.encode(r.version.counters), as: UTF8.self))
-                enc.text(r.deleted ? "t" : "f"); enc.bytea(r.bodyHash)
+                enc.text(utf8: r.version.canonicalJSON)
+                enc.bool(r.deleted); enc.bytea(r.bodyHash)
                 enc.text(r.record?.agency); enc.text(r.record?.caseType); enc.text(r.record?.status)
                 enc.text(r.record?.jurisdiction); enc.text(r.record?.opened)
-                enc.text(try r.record.map { String(decoding: try encoder.encode($0.contact), as: UTF8.self) })
-                if let e = r.record?.epoch { enc.int(e) } else { enc.text(nil) }
+                enc.text(utf8: r.record?.contact.canonicalJSON)
+                if let e = r.record?.epoch { enc.int(e) } else { enc.null() }
                 enc.endRow()
                 if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
@@ -258,15 +304,39 @@ public final class NodeStore {
         try db.execute("DELETE FROM casebridge.tokens WHERE record_id IN (SELECT record_id FROM tmp_records)")
         try db.execute("DROP TABLE tmp_records")
         guard !tokens.isEmpty else { return }
-        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role) FROM STDIN") { send in
-            var enc = CopyEncoder()
+        // A large load into a small table: building the indexes afterwards (one sort each) is several times cheaper
+        // than a million random B-tree insertions. Dropping them locks the table until commit, so this is kept for
+        // loads that at least double the table.
+        var rebuild: [String] = []
+        if tokens.count >= Self.tokenBulkLoadThreshold {
+            let held = try db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM casebridge.tokens LIMIT $1) t", [String(tokens.count)]).scalar
+            if let held, let n = Int(held), n < tokens.count {
+                let defs = try db.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = 'tokens' ORDER BY indexname"
+                ).rows
+                for d in defs {
+                    guard let name = d[0], let def = d[1] else { continue }
+                    try db.execute("DROP INDEX casebridge.\(Self.quoteIdentifier(name))")
+                    rebuild.append(def)
+                }
+            }
+        }
+        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role) FROM STDIN WITH (FORMAT binary)") { send in
+            var enc = BinaryCopyEncoder(capacity: 1 << 21)
             for t in tokens {
-                enc.bytea(t.token); enc.int(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int(t.subject); enc.text(t.role)
-                enc.endRow()
+                enc.row(fields: 6)
+                enc.bytea(t.token); enc.int4(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int2(t.subject); enc.text(t.role)
                 if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
+            enc.finish()
             try send(&enc.buffer)
         }
+        for def in rebuild { try db.execute(def) }
+    }
+
+    static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Sets the knowledge vector entry for `origin` (inside a transaction).

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CasebridgeServer
+import CasebridgeTrust
 import CasebridgeCore
 import CasebridgeCrypto
 import CasebridgeNode
@@ -68,6 +70,15 @@ func describe(_ error: any Error) -> (String, Int32) {
     case let e as SearchInputError: return (e.description, Exit.dataError)
     case let e as CaseDeleter.Refused: return (e.reason, Exit.dataError)
     case let e as ImportRejected: return (e.description, Exit.dataError)
+    case let e as TrustError:
+        switch e.code {
+        case .insecureKeyFile: return (e.description, Exit.noPermission)
+        case .fileExists: return (e.description, Exit.cantCreate)
+        case .fileIO: return (e.description, Exit.noInput)
+        default: return (e.description, Exit.dataError)
+        }
+    case let e as ServerError: return (e.reason, e.code == "keyfile.permissions" ? Exit.noPermission : Exit.config)
+    case let e as PeerError: return (e.description, Exit.unavailable)
     default: return ("\(error)", Exit.software)
     }
 }

@@ -16,7 +16,8 @@ struct Casebridge: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, KeysCommand.self, DBCommand.self, CasesCommand.self, SearchCommand.self,
-            StatusCommand.self, DevCommand.self, BenchCommand.self,
+            StatusCommand.self, CACommand.self, CertCommand.self, TrustCommand.self, ServeCommand.self, PeersCommand.self,
+            DevCommand.self, BenchCommand.self,
         ]
     )
 }

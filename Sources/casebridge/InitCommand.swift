@@ -31,10 +31,22 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated subject roles to publish (default: suspect,associate).")
     var publishRoles: String?
 
+    @Option(help: "Federation API listen address (mutual TLS), HOST:PORT.")
+    var federationListen: String = "127.0.0.1:7443"
+
+    @Option(help: "Federation endpoint advertised in this node's trust card (default: https://<federation-listen>).")
+    var endpoint: String?
+
+    @Option(help: "Local API listen address (plain HTTP; keep it on loopback), HOST:PORT.")
+    var localListen: String = "127.0.0.1:7080"
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func validate() throws {
+        guard FederationSettings.Address(federationListen) != nil else { throw ValidationError("--federation-listen must be HOST:PORT") }
+        guard FederationSettings.Address(localListen) != nil else { throw ValidationError("--local-listen must be HOST:PORT") }
+        if let endpoint, !(endpoint.hasPrefix("https://")) { throw ValidationError("--endpoint must be an https:// URL") }
         guard EntryHeader.isValidNodeId(nodeId) else {
             throw ValidationError("--node-id must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit")
         }
@@ -79,7 +91,11 @@ struct InitCommand: AsyncParsableCommand {
                     nodeId: nodeId, agency: agency, defaultRegion: region, database: database,
                     signingKeyPath: signingPath, pseudonymKeyPath: pseudonymPath,
                     publishRoles: roles ?? NodeConfig.defaultPublishRoles)
-                let text = cfg.rendered(signingKeyPath: "signing.key", pseudonymKeyPath: pseudonymPath)
+                var cfg2 = cfg
+                cfg2.federation.listen = FederationSettings.Address(federationListen)!
+                cfg2.federation.localListen = FederationSettings.Address(localListen)!
+                cfg2.federation.endpoint = endpoint ?? "https://\(cfg2.federation.listen)"
+                let text = cfg2.rendered(signingKeyPath: "signing.key", pseudonymKeyPath: pseudonymPath)
                 guard fm.createFile(atPath: configPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw CLIError(message: "\(configPath): cannot write configuration", code: Exit.cantCreate)
                 }

@@ -81,8 +81,8 @@ final class NodeFixture {
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND data_type = 'bytea'",
                 [t[0], t[1]]).rows
             for c in cols {
-                for row in try store.db.execute("SELECT convert_from(\"\(c[0]!)\", 'SQL_ASCII') FROM \(name) t WHERE \"\(c[0]!)\" IS NOT NULL").rows {
-                    out += (row[0] ?? "") + "\n"
+                for row in try store.db.execute("SELECT \"\(c[0]!)\" FROM \(name) t WHERE \"\(c[0]!)\" IS NOT NULL").rows {
+                    out += String(decoding: PostgresText.bytea(row[0]) ?? [], as: UTF8.self) + "\n"
                 }
             }
         }

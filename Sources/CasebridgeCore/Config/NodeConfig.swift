@@ -14,6 +14,8 @@ public struct NodeConfig: Sendable, Hashable {
     public var dateOrder: DateOrder?
     public var logFormat: LogFormat
     public var logLevel: String
+    /// Listeners, TLS material and sync limits (`[federation]`, `[local]`, `[sync]`).
+    public var federation: FederationSettings = FederationSettings()
 
     /// Log line format.
     public enum LogFormat: String, Sendable, Hashable, CaseIterable {
@@ -55,6 +57,9 @@ public struct NodeConfig: Sendable, Hashable {
         let known: Set<String> = [
             "node.id", "node.agency", "node.default_region", "database.conninfo", "keys.signing", "keys.pseudonym",
             "policy.publish_roles", "import.date_order", "log.format", "log.level",
+            "federation.listen", "federation.endpoint", "federation.certificate", "federation.key", "federation.ca",
+            "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "local.listen",
+            "sync.interval_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
         ]
         for (key, entry) in doc.values where !known.contains(key) {
             throw ConfigError(source: source, line: entry.line, reason: "unknown setting `\(key)`")
@@ -94,6 +99,34 @@ public struct NodeConfig: Sendable, Hashable {
         }
         logFormat = format
         logLevel = try doc.string("log.level", source: source) ?? "info"
+        var f = FederationSettings()
+        func address(_ key: String, _ fallback: FederationSettings.Address) throws(ConfigError) -> FederationSettings.Address {
+            guard let v = try doc.string(key, source: source), !v.isEmpty else { return fallback }
+            guard let a = FederationSettings.Address(v) else {
+                throw ConfigError(source: source, line: doc.values[key]?.line, reason: "`\(key)` must be HOST:PORT, e.g. 127.0.0.1:7443")
+            }
+            return a
+        }
+        func positive(_ key: String, _ fallback: Int) throws(ConfigError) -> Int {
+            guard let v = try doc.integer(key, source: source) else { return fallback }
+            guard v > 0 else { throw ConfigError(source: source, line: doc.values[key]?.line, reason: "`\(key)` must be a positive integer") }
+            return v
+        }
+        f.listen = try address("federation.listen", f.listen)
+        f.endpoint = try doc.string("federation.endpoint", source: source) ?? "https://\(f.listen.host):\(f.listen.port)"
+        f.certificatePath = resolve(try doc.string("federation.certificate", source: source) ?? "tls/node.pem")
+        f.keyPath = resolve(try doc.string("federation.key", source: source) ?? "tls/node.key")
+        f.caPath = resolve(try doc.string("federation.ca", source: source) ?? "tls/ca.pem")
+        f.maxRequestBytes = try positive("federation.max_request_bytes", f.maxRequestBytes)
+        f.serveMaxEntries = try positive("federation.max_entries", f.serveMaxEntries)
+        f.serveMaxBytes = try positive("federation.max_bytes", f.serveMaxBytes)
+        f.localListen = try address("local.listen", f.localListen)
+        f.syncIntervalSeconds = try positive("sync.interval_seconds", f.syncIntervalSeconds)
+        f.requestTimeoutSeconds = try positive("sync.request_timeout_seconds", f.requestTimeoutSeconds)
+        f.pullMaxEntries = try positive("sync.max_entries", f.pullMaxEntries)
+        f.pullMaxBytes = try positive("sync.max_bytes", f.pullMaxBytes)
+        f.applyBatch = try positive("sync.apply_batch", f.applyBatch)
+        federation = f
     }
 
     /// The configuration as TOML, with key paths written as given.
@@ -129,6 +162,80 @@ public struct NodeConfig: Sendable, Hashable {
             format = \(q(logFormat.rawValue))
             level = \(q(logLevel))
 
+            [federation]
+            # Federation API (mutual TLS, peers only). The endpoint is what this node's trust card advertises.
+            listen = \(q(federation.listen.description))
+            endpoint = \(q(federation.endpoint))
+            # TLS material from `casebridge cert issue` (relative to this file's folder).
+            certificate = \(q(federation.certificatePathAsWritten))
+            key = \(q(federation.keyPathAsWritten))
+            ca = \(q(federation.caPathAsWritten))
+            # Largest JSON request body accepted; larger requests get 413 before the body is read.
+            max_request_bytes = \(federation.maxRequestBytes)
+            # Most entries and bytes served in one pull answer.
+            max_entries = \(federation.serveMaxEntries)
+            max_bytes = \(federation.serveMaxBytes)
+
+            [local]
+            # Local API for this agency's users and monitoring (/metrics). Keep it on loopback.
+            listen = \(q(federation.localListen.description))
+
+            [sync]
+            interval_seconds = \(federation.syncIntervalSeconds)
+            request_timeout_seconds = \(federation.requestTimeoutSeconds)
+            max_entries = \(federation.pullMaxEntries)
+            max_bytes = \(federation.pullMaxBytes)
+            # Entries applied per transaction while a pull streams in.
+            apply_batch = \(federation.applyBatch)
+
             """
     }
+}
+
+/// Listeners, TLS material and sync limits of a node.
+public struct FederationSettings: Sendable, Hashable {
+    public struct Address: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `HOST:PORT` (`[v6]:PORT` for IPv6).
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                return nil
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard !host.isEmpty else { return nil }
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public var listen = Address(host: "127.0.0.1", port: 7443)
+    public var endpoint = "https://127.0.0.1:7443"
+    public var certificatePath = "tls/node.pem"
+    public var keyPath = "tls/node.key"
+    public var caPath = "tls/ca.pem"
+    public var maxRequestBytes = 64 * 1024
+    public var serveMaxEntries = 5000
+    public var serveMaxBytes = 8 << 20
+    public var localListen = Address(host: "127.0.0.1", port: 7080)
+    public var syncIntervalSeconds = 5
+    public var requestTimeoutSeconds = 30
+    public var pullMaxEntries = 5000
+    public var pullMaxBytes = 8 << 20
+    public var applyBatch = 500
+    /// Paths as written in a new configuration file (relative to its folder).
+    public var certificatePathAsWritten = "tls/node.pem"
+    public var keyPathAsWritten = "tls/node.key"
+    public var caPathAsWritten = "tls/ca.pem"
+
+    public init() {}
 }

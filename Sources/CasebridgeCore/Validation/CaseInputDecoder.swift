@@ -1,17 +1,18 @@
-import Foundation
-
-/// Decodes one JSONL line into a `CaseInput`, reporting every structural problem (unknown keys, wrong types)
-/// with its field path and never the value itself.
+/// Decodes one JSONL line into a `CaseInput`, reporting every structural problem (unknown keys, duplicate keys,
+/// wrong types) with its field path and never the value itself.
+///
+/// The line is parsed by `JSONParser` (strict RFC 8259). A name that occurs twice in one object is refused
+/// (`duplicate field`) rather than resolved first- or last-wins, so a file never means two things.
 public enum CaseInputDecoder {
     /// Decodes `bytes` (one line, without its newline). `line` is used in the issues.
     public static func decode(line: Int, bytes: some Collection<UInt8>) -> (CaseInput?, [ImportIssue]) {
-        let object: Any
+        let value: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+            value = try JSONParser.parse(bytes)
         } catch {
             return (nil, [ImportIssue(line: line, field: "", reason: "not valid JSON")])
         }
-        guard let dict = object as? [String: Any] else {
+        guard case .object(let dict) = value else {
             return (nil, [ImportIssue(line: line, field: "", reason: "each line must be a JSON object")])
         }
         var d = Decoder(line: line)
@@ -29,54 +30,70 @@ public enum CaseInputDecoder {
             issues.append(ImportIssue(line: line, field: field, reason: reason))
         }
 
-        mutating func checkKeys(_ dict: [String: Any], allowed: Set<String>, path: String) {
-            for key in dict.keys.sorted() where !allowed.contains(key) {
-                // Key names are schema, not personal data; still bound their length in messages.
-                let shown = key.count <= 40 ? key : String(key.prefix(40)) + "…"
-                fail(path.isEmpty ? shown : "\(path).\(shown)", "unknown field (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        /// Key names are schema, not personal data; still bound their length in messages.
+        static func shown(_ key: String) -> String {
+            key.count <= 40 ? key : String(key.prefix(40)) + "…"
+        }
+
+        mutating func checkKeys(_ dict: JSONObject, allowed: Set<String>, path: String) {
+            var unknown: [String] = []
+            for m in dict.members where !allowed.contains(m.key) && !unknown.contains(m.key) { unknown.append(m.key) }
+            if !unknown.isEmpty {
+                let list = allowed.sorted().joined(separator: ", ")
+                for key in unknown.sorted() {
+                    fail(join(path, Self.shown(key)), "unknown field (allowed: \(list))")
+                }
+            }
+            for key in dict.duplicateKeys {
+                fail(join(path, Self.shown(key)), "duplicate field (each field may appear once)")
             }
         }
 
-        mutating func string(_ dict: [String: Any], _ key: String, path: String) -> String? {
-            guard let v = dict[key], !(v is NSNull) else { return nil }
-            guard let s = v as? String else {
+        mutating func string(_ dict: JSONObject, _ key: String, path: String) -> String? {
+            switch dict[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default:
                 fail(join(path, key), "must be a string")
                 return nil
             }
-            return s
         }
 
-        mutating func object(_ v: Any, path: String) -> [String: Any]? {
-            guard let o = v as? [String: Any] else {
+        mutating func object(_ v: JSONValue, path: String) -> JSONObject? {
+            guard case .object(let o) = v else {
                 fail(path, "must be an object")
                 return nil
             }
             return o
         }
 
-        mutating func array(_ dict: [String: Any], _ key: String, path: String) -> [Any]? {
-            guard let v = dict[key], !(v is NSNull) else { return nil }
-            guard let a = v as? [Any] else {
+        mutating func array(_ dict: JSONObject, _ key: String, path: String) -> [JSONValue]? {
+            switch dict[key] {
+            case nil, .null?: return nil
+            case .array(let a)?: return a
+            default:
                 fail(join(path, key), "must be an array")
                 return nil
             }
-            return a
         }
 
-        mutating func strings(_ dict: [String: Any], _ key: String, path: String) -> [String]? {
+        mutating func strings(_ dict: JSONObject, _ key: String, path: String) -> [String]? {
             guard let a = array(dict, key, path: path) else { return nil }
             var out: [String] = []
+            out.reserveCapacity(a.count)
             for (i, v) in a.enumerated() {
-                if let s = v as? String { out.append(s) } else { fail("\(join(path, key))[\(i)]", "must be a string") }
+                if case .string(let s) = v { out.append(s) } else { fail("\(join(path, key))[\(i)]", "must be a string") }
             }
             return out
         }
 
-        mutating func objects<T>(_ dict: [String: Any], _ key: String, path: String, _ make: (inout Decoder, [String: Any], String) -> T) -> [T]? {
+        mutating func objects<T>(_ dict: JSONObject, _ key: String, path: String, _ make: (inout Decoder, JSONObject, String) -> T) -> [T]? {
             guard let a = array(dict, key, path: path) else { return nil }
             var out: [T] = []
+            out.reserveCapacity(a.count)
+            let base = join(path, key)
             for (i, v) in a.enumerated() {
-                let p = "\(join(path, key))[\(i)]"
+                let p = "\(base)[\(i)]"
                 if let o = object(v, path: p) { out.append(make(&self, o, p)) }
             }
             return out
@@ -84,7 +101,7 @@ public enum CaseInputDecoder {
 
         func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-        mutating func caseInput(_ d: [String: Any]) -> CaseInput {
+        mutating func caseInput(_ d: JSONObject) -> CaseInput {
             checkKeys(d, allowed: CaseInput.allowedKeys, path: "")
             var c = CaseInput()
             c.caseRef = string(d, "caseRef", path: "")
@@ -93,7 +110,7 @@ public enum CaseInputDecoder {
             c.jurisdiction = string(d, "jurisdiction", path: "")
             c.opened = string(d, "opened", path: "")
             c.narrative = string(d, "narrative", path: "")
-            if let v = d["contact"], !(v is NSNull), let o = object(v, path: "contact") {
+            if let v = d["contact"], v != .null, let o = object(v, path: "contact") {
                 checkKeys(o, allowed: ContactInput.allowedKeys, path: "contact")
                 c.contact = ContactInput(
                     name: string(o, "name", path: "contact"), phone: string(o, "phone", path: "contact"),
@@ -103,7 +120,7 @@ public enum CaseInputDecoder {
             return c
         }
 
-        mutating func subject(_ o: [String: Any], path: String) -> SubjectInput {
+        mutating func subject(_ o: JSONObject, path: String) -> SubjectInput {
             checkKeys(o, allowed: SubjectInput.allowedKeys, path: path)
             var s = SubjectInput()
             s.role = string(o, "role", path: path)
@@ -128,7 +145,7 @@ public enum CaseInputDecoder {
             return s
         }
 
-        mutating func name(_ o: [String: Any], path: String) -> NameInput {
+        mutating func name(_ o: JSONObject, path: String) -> NameInput {
             checkKeys(o, allowed: NameInput.allowedKeys, path: path)
             return NameInput(given: string(o, "given", path: path), family: string(o, "family", path: path))
         }

@@ -89,19 +89,25 @@ public struct CaseValidator: Sendable {
         let inputs = input.subjects ?? []
         if inputs.count > Self.maxSubjects { fail("subjects", "has more than \(Self.maxSubjects) subjects") }
         for (si, s) in inputs.prefix(Self.maxSubjects).enumerated() {
-            let p = "subjects[\(si)]"
+            // Paths are only built when a problem is reported: most cases have none.
+            var p: String { "subjects[\(si)]" }
             var ids: [NormalizedIdentifier] = []
             var seen: Set<NormalizedIdentifier> = []
             func add(_ kind: IdentifierKind, _ value: String) {
                 let id = NormalizedIdentifier(kind: kind, value: value)
+                // A subject has a handful of identifiers: a scan beats hashing until the list grows.
+                if ids.count < 32 {
+                    if !ids.contains(id) { ids.append(id) }
+                    return
+                }
+                if seen.isEmpty { seen = Set(ids) }
                 if seen.insert(id).inserted { ids.append(id) }
             }
-            func each<T>(_ list: [T]?, _ field: String, _ body: (T, String) throws -> Void) {
+            func each<T>(_ list: [T]?, _ field: String, _ body: (T) throws -> Void) {
                 guard let list else { return }
                 if list.count > Self.maxListItems { fail("\(p).\(field)", "has more than \(Self.maxListItems) items", subject: si) }
                 for (i, item) in list.prefix(Self.maxListItems).enumerated() {
-                    let f = "\(p).\(field)[\(i)]"
-                    do { try body(item, f) } catch { fail(f, reason(error), subject: si) }
+                    do { try body(item) } catch { fail("\(p).\(field)[\(i)]", reason(error), subject: si) }
                 }
             }
             var role: SubjectRole? = nil
@@ -124,27 +130,27 @@ public struct CaseValidator: Sendable {
                 } catch { fail("\(p).dob", reason(error), subject: si) }
             }
             var names: [String] = []
-            each(s.names, "names") { n, _ in names.append(try normalizer.name(given: n.given, family: n.family)) }
-            each(s.aliases, "aliases") { n, _ in names.append(try normalizer.name(given: n.given, family: n.family)) }
+            each(s.names, "names") { n in names.append(try normalizer.name(given: n.given, family: n.family)) }
+            each(s.aliases, "aliases") { n in names.append(try normalizer.name(given: n.given, family: n.family)) }
             for n in names {
                 add(.name, n)
                 if let dob { add(.nameDob, n + "|" + dob) }
             }
-            each(s.phones, "phones") { v, _ in add(.phone, try normalizer.phone(v)) }
-            each(s.emails, "emails") { v, _ in add(.email, try normalizer.email(v)) }
-            each(s.plates, "plates") { v, f in
+            each(s.phones, "phones") { v in add(.phone, try normalizer.phone(v)) }
+            each(s.emails, "emails") { v in add(.email, try normalizer.email(v)) }
+            each(s.plates, "plates") { v in
                 guard let plate = v.plate, let region = v.region, !plate.isEmpty, !region.isEmpty else {
                     throw NormalizationError(code: "plate.incomplete", reason: "a plate needs both `plate` and `region` (its issuing jurisdiction)")
                 }
                 add(.plate, try normalizer.plate(plate, region: region))
             }
-            each(s.handles, "handles") { v, _ in
+            each(s.handles, "handles") { v in
                 guard let platform = v.platform, let handle = v.handle, !platform.isEmpty, !handle.isEmpty else {
                     throw NormalizationError(code: "handle.incomplete", reason: "a handle needs both `platform` and `handle`")
                 }
                 add(.handle, try normalizer.handle(platform: platform, handle: handle))
             }
-            each(s.documents, "documents") { v, _ in
+            each(s.documents, "documents") { v in
                 guard let type = v.type, let number = v.number, let issuer = v.issuer, !type.isEmpty, !number.isEmpty, !issuer.isEmpty else {
                     throw NormalizationError(code: "document.incomplete", reason: "a document needs `type`, `number` and `issuer`")
                 }
@@ -173,6 +179,9 @@ public struct CaseValidator: Sendable {
 extension String {
     /// The string without leading and trailing Unicode whitespace.
     func trimmingWhitespace() -> String {
+        // Fast path: both ends are ASCII and not whitespace (the usual case), nothing to trim.
+        let u = utf8
+        if let f = u.first, let l = u.last, f > 0x20, f < 0x7F, l > 0x20, l < 0x7F { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -116,7 +116,7 @@ public struct CaseImporter {
     struct Prepared: Sendable {
         var caseRef: String
         var recordId: String
-        var privateJSON: String
+        var privateJSON: [UInt8]
         var rawHash: [UInt8]
         var record: PublishedRecord
         var body: [UInt8]
@@ -140,76 +140,51 @@ public struct CaseImporter {
 
     /// Stores validated cases: writes private rows, and a signed entry for each case whose published record
     /// is new or changed, all in one transaction.
+    ///
+    /// The work is pipelined: cases are pseudonymized chunk by chunk while the private rows of earlier chunks are
+    /// already streaming into the database, and entries are signed chunk by chunk while earlier ones are being
+    /// stored, so the database server and the client's cores work at the same time. `publishSeconds` is the
+    /// pseudonymizing stage (with the private rows' COPY), `storeSeconds` everything after it.
     public func importCases(
         _ cases: [ValidatedCase], store: NodeStore, progress: (@Sendable (ImportPhase, Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
         let t0 = Date()
-        var report = ImportReport()
-        report.cases = cases.count
-        let pseudonymizer = context.pseudonymizer
-        let ctx = context
-        let total = cases.count
-        let prepared = Parallel.map(cases, chunkDone: progress.map { p in { @Sendable n in p(.pseudonymizing, n, total) } }) { c in
-            Self.prepare(c, context: ctx, pseudonymizer: pseudonymizer)
-        }
-        report.publishSeconds = Date().timeIntervalSince(t0)
-        let t1 = Date()
         let origin = context.config.nodeId
-        let key = context.signingKey
+        let run = StoreRun(cases: cases, context: context, origin: origin, progress: progress)
+        var t1 = Date()
         try store.db.transaction {
             let head = try store.lockOriginHead(origin: origin)
-            let existing = try store.existingCases(prepared.map(\.caseRef))
-            var privateRows: [NodeStore.PrivateCaseRow] = []
-            var changed: [(index: Int, version: VersionVector)] = []
-            for (i, p) in prepared.enumerated() {
-                let old = existing[p.caseRef]
-                let publishedChanged = old == nil || old!.deleted || old!.bodyHash.map({ !Sodium.constantTimeEqual($0, p.bodyHash) }) ?? true
-                let rawChanged = old == nil || old!.privateDeleted || !Sodium.constantTimeEqual(old!.rawHash, p.rawHash)
-                if publishedChanged {
-                    changed.append((i, (old?.version ?? VersionVector()).incremented(for: origin)))
-                    if old == nil { report.created += 1 } else { report.updated += 1 }
-                } else if rawChanged {
-                    report.privateOnly += 1
-                } else {
-                    report.unchanged += 1
-                }
-                if rawChanged || publishedChanged {
-                    privateRows.append(.init(caseRef: p.caseRef, recordId: old?.recordId ?? p.recordId, json: p.privateJSON, rawHash: p.rawHash))
-                }
-            }
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let changedCount = changed.count
-            let signed = Parallel.map(Array(changed.enumerated()), chunkSize: 256, chunkDone: progress.map { p in { @Sendable n in p(.signing, n, changedCount) } }) { item in
-                let (offset, change) = item
-                let p = prepared[change.index]
-                return SignedEntry.make(
-                    kind: .record, origin: origin, seq: head + UInt64(offset) + 1, recordId: p.recordId,
-                    version: change.version, timestamp: now, body: p.body, key: key)
-            }
+            run.existing = try store.existingCases(cases.map(\.caseRef))
+            // Stage 1: pseudonymize; new cases' private rows go straight into the table.
+            try store.insertPrivateCases(ChunkStream { run.nextPreparedChunk() })
+            if !run.updatedPrivate.isEmpty { try store.upsertPrivateCases(run.updatedPrivate) }
+            t1 = Date()
+            // Stage 2: sign the new versions into the origin log.
+            try store.appendLog(origin: origin, ChunkStream { run.nextSignedChunk(head: head) })
             progress?(.storing, 0, 1)
-            try store.upsertPrivateCases(privateRows)
-            try store.appendLog(origin: origin, signed.enumerated().map { (i, e) in
-                (seq: head + UInt64(i) + 1, kind: EntryKind.record, recordId: prepared[changed[i].index].recordId, entry: e)
-            })
+            // Stage 3: record state and tokens.
             var records: [NodeStore.RecordRow] = []
             var tokens: [NodeStore.TokenRow] = []
-            records.reserveCapacity(changed.count)
-            for (i, change) in changed.enumerated() {
-                let p = prepared[change.index]
+            records.reserveCapacity(run.changed.count)
+            tokens.reserveCapacity(run.changed.reduce(0) { $0 + run.prepared[$1.index].tokens.count })
+            for (i, change) in run.changed.enumerated() {
+                let p = run.prepared[change.index]
                 records.append(.init(
                     recordId: p.recordId, origin: origin, seq: head + UInt64(i) + 1, caseRef: p.caseRef,
                     version: change.version, deleted: false, bodyHash: p.bodyHash, record: p.record))
-                tokens += p.tokens
+                tokens.append(contentsOf: p.tokens)
             }
             try store.upsertRecords(records, tokens: tokens)
-            if !changed.isEmpty {
-                try store.setVector(origin: origin, seq: head + UInt64(changed.count))
-                report.firstSeq = head + 1
-                report.lastSeq = head + UInt64(changed.count)
+            if !run.changed.isEmpty {
+                try store.setVector(origin: origin, seq: head + UInt64(run.changed.count))
+                run.report.firstSeq = head + 1
+                run.report.lastSeq = head + UInt64(run.changed.count)
             }
-            report.entries = changed.count
+            run.report.entries = run.changed.count
             progress?(.storing, 1, 1)
         }
+        var report = run.report
+        report.publishSeconds = t1.timeIntervalSince(t0)
         report.storeSeconds = Date().timeIntervalSince(t1)
         report.seconds = Date().timeIntervalSince(t0)
         logger.info(
@@ -221,19 +196,114 @@ public struct CaseImporter {
         return report
     }
 
+    /// The state of one import's store stage, advanced chunk by chunk by the streams that feed the COPYs.
+    /// Used by one thread at a time (the one running the transaction); the chunks themselves run in parallel.
+    final class StoreRun {
+        static let chunkSize = 4096
+
+        let cases: [ValidatedCase]
+        let context: NodeContext
+        let origin: String
+        let progress: (@Sendable (ImportPhase, Int, Int) -> Void)?
+        let timestamp = Int64(Date().timeIntervalSince1970 * 1000)
+        var existing: [String: NodeStore.ExistingCase] = [:]
+        var report = ImportReport()
+        var prepared: [Prepared] = []
+        /// Cases whose published record is new or changed, in seq order, with their new version.
+        var changed: [(index: Int, version: VersionVector)] = []
+        /// Private rows of cases that already exist on the node.
+        var updatedPrivate: [NodeStore.PrivateCaseRow] = []
+        private var nextCase = 0
+        private var nextChange = 0
+
+        init(cases: [ValidatedCase], context: NodeContext, origin: String, progress: (@Sendable (ImportPhase, Int, Int) -> Void)?) {
+            self.cases = cases
+            self.context = context
+            self.origin = origin
+            self.progress = progress
+            report.cases = cases.count
+            prepared.reserveCapacity(cases.count)
+        }
+
+        /// Pseudonymizes the next chunk of cases, sorts them into created, updated, private-only and unchanged,
+        /// and returns the private rows of the new ones (nil when all cases are done).
+        func nextPreparedChunk() -> [NodeStore.PrivateCaseRow]? {
+            guard nextCase < cases.count else { return nil }
+            let lo = nextCase
+            let hi = min(cases.count, lo + Self.chunkSize)
+            nextCase = hi
+            let ctx = context
+            let pseudonymizer = context.pseudonymizer
+            let chunk = Array(cases[lo..<hi])
+            let done = Parallel.map(chunk, chunkSize: 256) { c in CaseImporter.prepare(c, context: ctx, pseudonymizer: pseudonymizer) }
+            var newRows: [NodeStore.PrivateCaseRow] = []
+            newRows.reserveCapacity(done.count)
+            for p in done {
+                let i = prepared.count
+                prepared.append(p)
+                guard let old = existing[p.caseRef] else {
+                    changed.append((i, VersionVector().incremented(for: origin)))
+                    report.created += 1
+                    newRows.append(.init(caseRef: p.caseRef, recordId: p.recordId, jsonUTF8: p.privateJSON, rawHash: p.rawHash))
+                    continue
+                }
+                let publishedChanged = old.deleted || old.bodyHash.map({ !Sodium.constantTimeEqual($0, p.bodyHash) }) ?? true
+                let rawChanged = old.privateDeleted || !Sodium.constantTimeEqual(old.rawHash, p.rawHash)
+                if publishedChanged {
+                    changed.append((i, (old.version ?? VersionVector()).incremented(for: origin)))
+                    report.updated += 1
+                } else if rawChanged {
+                    report.privateOnly += 1
+                } else {
+                    report.unchanged += 1
+                }
+                if rawChanged || publishedChanged {
+                    updatedPrivate.append(.init(caseRef: p.caseRef, recordId: old.recordId, jsonUTF8: p.privateJSON, rawHash: p.rawHash))
+                }
+            }
+            progress?(.pseudonymizing, hi, cases.count)
+            return newRows
+        }
+
+        /// Signs the next chunk of changed records as log entries (nil when all are done).
+        func nextSignedChunk(head: UInt64) -> [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)]? {
+            guard nextChange < changed.count else { return nil }
+            let lo = nextChange
+            let hi = min(changed.count, lo + Self.chunkSize)
+            nextChange = hi
+            let origin = origin
+            let key = context.signingKey
+            let now = timestamp
+            let items = Array(changed[lo..<hi].enumerated()).map { (offset: lo + $0.offset, index: $0.element.index, version: $0.element.version) }
+            let prepared = prepared
+            let out = Parallel.map(items, chunkSize: 256) { item in
+                let p = prepared[item.index]
+                let seq = head + UInt64(item.offset) + 1
+                let entry = SignedEntry.make(
+                    kind: .record, origin: origin, seq: seq, recordId: p.recordId,
+                    version: item.version, timestamp: now, body: p.body, key: key)
+                return (seq: seq, kind: EntryKind.record, recordId: p.recordId, entry: entry)
+            }
+            progress?(.signing, hi, changed.count)
+            return out
+        }
+    }
+
     static func prepare(_ c: ValidatedCase, context: NodeContext, pseudonymizer: Pseudonymizer) -> Prepared {
-        let record = pseudonymizer.record(for: c)
+        let (record, rawTokens) = pseudonymizer.pseudonymize(c)
         let body = Pseudonymizer.encode(record)
         let privateJSON = Pseudonymizer.encode(c.input)
         let recordId = context.recordId(caseRef: c.caseRef)
         var tokens: [NodeStore.TokenRow] = []
-        for (si, s) in record.subjects.enumerated() {
-            for t in s.tokens {
-                tokens.append(.init(token: Hex.decode(t.token)!, epoch: record.epoch, recordId: recordId, kind: t.kind, subject: si, role: s.role))
+        tokens.reserveCapacity(rawTokens.reduce(0) { $0 + $1.count })
+        for (si, s) in rawTokens.enumerated() {
+            let role = record.subjects[si].role
+            for t in s {
+                tokens.append(.init(token: t.token, epoch: record.epoch, recordId: recordId, kind: t.kind, subject: si, role: role))
             }
         }
         return Prepared(
-            caseRef: c.caseRef, recordId: recordId, privateJSON: String(decoding: privateJSON, as: UTF8.self),
+            caseRef: c.caseRef, recordId: recordId, privateJSON: privateJSON,
             rawHash: Blake2b.hash(privateJSON), record: record, body: body, bodyHash: Blake2b.hash(body), tokens: tokens)
     }
 

@@ -21,17 +21,59 @@ public struct Pseudonymizer: Sendable {
 
     /// The published record of `c`; tokens sorted within each subject so input order leaks nothing.
     public func record(for c: ValidatedCase) -> PublishedRecord {
-        let subjects = c.subjects.map { s in
-            PublishedSubject(
+        pseudonymize(c).record
+    }
+
+    /// The published record of `c` with, per subject, the raw token bytes in the record's (sorted) order.
+    public func pseudonymize(_ c: ValidatedCase) -> (record: PublishedRecord, rawTokens: [[(kind: String, token: [UInt8])]]) {
+        var subjects: [PublishedSubject] = []
+        var raw: [[(kind: String, token: [UInt8])]] = []
+        subjects.reserveCapacity(c.subjects.count)
+        raw.reserveCapacity(c.subjects.count)
+        for s in c.subjects {
+            var tokens = s.identifiers.map { (kind: $0.kind.rawValue, token: token($0)) }
+            // Sorting the raw bytes orders exactly as sorting their lower-case hex would.
+            tokens.sort { a, b in a.kind != b.kind ? a.kind < b.kind : a.token.lexicographicallyPrecedes(b.token) }
+            subjects.append(PublishedSubject(
                 role: publishRoles.contains(s.role) ? s.role.rawValue : nil,
-                tokens: s.identifiers.map { PublishedToken(kind: $0.kind.rawValue, token: Hex.encode(token($0))) }.sorted())
+                tokens: tokens.map { PublishedToken(kind: $0.kind, token: Self.hex($0.token)) }))
+            raw.append(tokens)
         }
-        return PublishedRecord(
+        let record = PublishedRecord(
             agency: agency, caseRef: c.caseRef, caseType: c.caseType.rawValue, status: c.status.rawValue,
             jurisdiction: c.jurisdiction, opened: c.opened, contact: c.contact, epoch: key.epoch, subjects: subjects)
+        return (record, raw)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of `bytes` (what `Hex.encode` gives, without its generic iteration).
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { b in
+            hexDigits.withUnsafeBufferPointer { d in
+                String(unsafeUninitializedCapacity: b.count * 2) { out in
+                    var o = 0
+                    for x in b {
+                        out[o] = d[Int(x >> 4)]
+                        out[o + 1] = d[Int(x & 15)]
+                        o += 2
+                    }
+                    return o
+                }
+            }
+        }
     }
 
     /// The canonical body bytes of a record: JSON with sorted keys, no insignificant whitespace.
+    public static func encode(_ record: PublishedRecord) -> [UInt8] { record.canonicalJSON }
+
+    /// The canonical body bytes of a tombstone.
+    public static func encode(_ tombstone: PublishedTombstone) -> [UInt8] { tombstone.canonicalJSON }
+
+    /// The private copy of a case: JSON with sorted keys, no insignificant whitespace.
+    public static func encode(_ input: CaseInput) -> [UInt8] { input.canonicalJSON }
+
+    /// Compact JSON with sorted keys through `JSONEncoder`, for types without a canonical writer.
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -38,3 +38,27 @@ private final class ProgressCounter: @unchecked Sendable {
         return value
     }
 }
+
+/// A sequence produced chunk by chunk on demand: `produce` returns the next chunk, or nil at the end.
+///
+/// Lets a consumer (a COPY to the database) start on the first chunk while later ones are not computed yet, so
+/// the database server works while the client computes.
+public struct ChunkStream<Element>: Sequence, IteratorProtocol {
+    private let produce: () -> [Element]?
+    private var chunk: [Element] = []
+    private var index = 0
+
+    public init(_ produce: @escaping () -> [Element]?) {
+        self.produce = produce
+    }
+
+    public mutating func next() -> Element? {
+        while index == chunk.count {
+            guard let c = produce() else { return nil }
+            chunk = c
+            index = 0
+        }
+        defer { index += 1 }
+        return chunk[index]
+    }
+}

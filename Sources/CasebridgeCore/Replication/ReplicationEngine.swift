@@ -1,0 +1,351 @@
+/// The receiver side of the pull protocol as a pure state machine: given what a node holds (its vector, the keys
+/// of the origins it trusts, the current versions of the records a batch touches) and a batch of entries from a
+/// peer, decide which entries to accept, which to refuse and why, what each record's current versions become, and
+/// the new vector. No I/O: signature checks and body decoding are injected, storage is the caller's.
+///
+/// Rules (docs/protocol.md, "Receiver rules"):
+/// - an entry's origin must be trusted and its signing key known and valid for that origin at that seq;
+/// - the signature covers the exact header bytes; the body (when present) matches the signed hash and length;
+/// - seqs are contiguous per origin: the next accepted seq is vector[origin] + 1;
+/// - a seq already held with identical bytes is a duplicate (ignored); with different bytes that verify, it is
+///   equivocation evidence;
+/// - the signer may write the record: record ids are `<creator>/<caseRef>`; the creator may always write; another
+///   node only when the receiver holds a version W of the record whose `owners` lists it and the new version's
+///   vector dominates W's (joint cases);
+/// - after an origin's first refused entry the rest of that origin's entries in the batch are skipped (they come
+///   again on the next pull); other origins go on;
+/// - a version dominated by (or equal to) a current version is logged but changes nothing; otherwise it replaces
+///   every current version it dominates, and concurrent versions stay side by side as siblings. A tombstone is a
+///   version like any other, so an older version arriving after a deletion never resurrects the record.
+public struct ReplicationEngine<Payload: Sendable>: Sendable {
+    /// A signing key of an origin and the seqs it may sign (inclusive bounds; nil: open).
+    public struct OriginKey: Sendable, Hashable {
+        public var keyId: [UInt8]
+        public var publicKey: [UInt8]
+        public var validFromSeq: UInt64
+        public var validUntilSeq: UInt64?
+
+        public init(keyId: [UInt8], publicKey: [UInt8], validFromSeq: UInt64 = 1, validUntilSeq: UInt64? = nil) {
+            self.keyId = keyId
+            self.publicKey = publicKey
+            self.validFromSeq = validFromSeq
+            self.validUntilSeq = validUntilSeq
+        }
+
+        public func covers(_ seq: UInt64) -> Bool {
+            seq >= validFromSeq && (validUntilSeq.map { seq <= $0 } ?? true)
+        }
+    }
+
+    /// What the body of an entry says that matters for replication, plus the caller's decoded payload.
+    public struct DecodedBody: Sendable {
+        public var caseRef: String
+        public var owners: [String]
+        public var payload: Payload?
+
+        public init(caseRef: String, owners: [String], payload: Payload?) {
+            self.caseRef = caseRef
+            self.owners = owners
+            self.payload = payload
+        }
+    }
+
+    /// Checks an entry's signature (and body hash) with a public key; returns false when it does not verify.
+    public typealias SignatureCheck = @Sendable (_ entry: SignedEntry, _ publicKey: [UInt8]) -> Bool
+    /// Decodes a verified entry's body (nil body: expunged). Throws to refuse the entry.
+    public typealias BodyDecoder = @Sendable (_ header: EntryHeader, _ body: [UInt8]?) throws(EntryError) -> DecodedBody
+
+    public var selfId: String
+    /// Origins this node trusts (itself included) and their keys.
+    public var keys: [String: [OriginKey]]
+    public var checkSignature: SignatureCheck
+    public var decodeBody: BodyDecoder
+
+    public init(selfId: String, keys: [String: [OriginKey]], checkSignature: @escaping SignatureCheck, decodeBody: @escaping BodyDecoder) {
+        self.selfId = selfId
+        self.keys = keys
+        self.checkSignature = checkSignature
+        self.decodeBody = decodeBody
+    }
+
+    // MARK: - State and outcome
+
+    /// What the receiver holds, as far as a batch needs it.
+    public struct Snapshot: Sendable {
+        /// Highest contiguous seq held per origin.
+        public var vector: [String: UInt64]
+        /// The current versions of the records the batch touches (absent: none held).
+        public var records: [String: [RecordVersion<Payload>]]
+        /// Digests of held entries whose (origin, seq) the batch repeats: duplicates vs. equivocation.
+        public var heldDigests: [EntryPosition: [UInt8]]
+
+        public init(vector: [String: UInt64], records: [String: [RecordVersion<Payload>]] = [:], heldDigests: [EntryPosition: [UInt8]] = [:]) {
+            self.vector = vector
+            self.records = records
+            self.heldDigests = heldDigests
+        }
+    }
+
+    public struct Accepted: Sendable {
+        public var entry: SignedEntry
+        public var header: EntryHeader
+        public var digest: [UInt8]
+        /// Whether the version became (one of) the record's current version(s).
+        public var current: Bool
+        public var payload: Payload?
+    }
+
+    public struct Outcome: Sendable {
+        public var accepted: [Accepted] = []
+        public var rejected: [Rejection] = []
+        public var equivocations: [Equivocation] = []
+        public var duplicates = 0
+        /// Entries not looked at because an earlier entry of their origin was refused.
+        public var skipped = 0
+        /// The new vector (only origins that advanced are guaranteed to differ from the snapshot's).
+        public var vector: [String: UInt64] = [:]
+        /// Final current versions of every record whose versions changed.
+        public var records: [String: [RecordVersion<Payload>]] = [:]
+    }
+
+    // MARK: - Applying a batch
+
+    /// Decides the fate of every entry of `batch` (in stream order; `digests[i]` is a collision-resistant digest of
+    /// the framed bytes of `batch[i]`, used to tell duplicates from equivocation).
+    public func apply(_ batch: [SignedEntry], digests: [[UInt8]], to snapshot: Snapshot) -> Outcome {
+        precondition(batch.count == digests.count)
+        var out = Outcome()
+        var vector = snapshot.vector
+        var records = snapshot.records
+        var touched: Set<String> = []
+
+        // Decode headers first; group by origin, keeping stream order within each origin.
+        var perOrigin: [String: [(entry: SignedEntry, header: EntryHeader, digest: [UInt8])]] = [:]
+        var originOrder: [String] = []
+        for (i, e) in batch.enumerated() {
+            let h: EntryHeader
+            do { h = try EntryHeader(decoding: e.header) } catch {
+                out.rejected.append(Rejection(origin: nil, seq: nil, reason: .malformed, message: "header: \(error.reason)"))
+                continue
+            }
+            if perOrigin[h.origin] == nil { originOrder.append(h.origin) }
+            perOrigin[h.origin, default: []].append((e, h, digests[i]))
+        }
+
+        var cursor: [String: Int] = [:]
+        var pendingBlock: [String: Rejection] = [:]
+        var finished: Set<String> = []
+
+        // Process origins; an origin blocked only by a missing owner grant is retried after the others made
+        // progress (the creator's version granting it may come later in the same batch).
+        var progress = true
+        while progress {
+            progress = false
+            for origin in originOrder where !finished.contains(origin) {
+                let items = perOrigin[origin]!
+                var i = cursor[origin] ?? 0
+                var step = Step.done
+                while i < items.count {
+                    let (entry, h, digest) = items[i]
+                    let r = check(entry: entry, header: h, digest: digest, vector: vector, snapshot: snapshot, records: records, out: &out)
+                    switch r {
+                    case .duplicate:
+                        out.duplicates += 1
+                    case .equivocation(let ev):
+                        out.equivocations.append(ev)
+                    case .refuse(let rej, let retryable):
+                        step = .blocked(rej, retryable: retryable)
+                    case .accept(let body):
+                        let version = RecordVersion<Payload>(
+                            origin: h.origin, seq: h.seq, version: h.version, deleted: h.kind == .tombstone,
+                            owners: body?.owners ?? [], payload: body?.payload)
+                        let before = records[h.recordId] ?? []
+                        let (after, current) = Self.resolve(before, with: version)
+                        if current {
+                            records[h.recordId] = after
+                            touched.insert(h.recordId)
+                        }
+                        out.accepted.append(Accepted(entry: entry, header: h, digest: digest, current: current, payload: body?.payload))
+                        vector[h.origin] = h.seq
+                        progress = true
+                    }
+                    if case .blocked = step { break }
+                    i += 1
+                }
+                cursor[origin] = i
+                switch step {
+                case .done:
+                    finished.insert(origin)
+                    pendingBlock[origin] = nil
+                case .blocked(let rej, let retryable):
+                    pendingBlock[origin] = rej
+                    if !retryable { finished.insert(origin) }
+                }
+            }
+        }
+        for origin in originOrder {
+            guard let rej = pendingBlock[origin] else { continue }
+            out.rejected.append(rej)
+            out.skipped += perOrigin[origin]!.count - (cursor[origin] ?? 0) - 1
+        }
+        out.vector = vector
+        for id in touched { out.records[id] = records[id] }
+        return out
+    }
+
+    private enum Step { case done, blocked(Rejection, retryable: Bool) }
+
+    private enum Check {
+        case accept(DecodedBody?)
+        case duplicate
+        case equivocation(Equivocation)
+        case refuse(Rejection, retryable: Bool)
+    }
+
+    private func check(
+        entry: SignedEntry, header h: EntryHeader, digest: [UInt8], vector: [String: UInt64], snapshot: Snapshot,
+        records: [String: [RecordVersion<Payload>]], out: inout Outcome
+    ) -> Check {
+        func refuse(_ reason: Rejection.Reason, _ message: String, retryable: Bool = false) -> Check {
+            .refuse(Rejection(origin: h.origin, seq: h.seq, reason: reason, message: message), retryable: retryable)
+        }
+        guard let originKeys = keys[h.origin] else {
+            return refuse(.untrustedOrigin, "origin \(h.origin) is not in the trust store")
+        }
+        guard h.seq <= UInt64(Int64.max) else { return refuse(.malformed, "seq out of range") }
+        guard let key = originKeys.first(where: { $0.keyId == h.keyId }) else {
+            return refuse(.unknownKey, "key \(Self.hex(h.keyId)) is not a signing key of \(h.origin)")
+        }
+        guard key.covers(h.seq) else {
+            return refuse(.keyNotValid, "key \(Self.hex(h.keyId)) of \(h.origin) may not sign seq \(h.seq)")
+        }
+        guard checkSignature(entry, key.publicKey) else {
+            return refuse(.badSignature, "signature or body hash does not verify")
+        }
+        let held = vector[h.origin] ?? 0
+        if h.seq <= held {
+            let position = EntryPosition(origin: h.origin, seq: h.seq)
+            if let d = snapshot.heldDigests[position], d != digest {
+                return .equivocation(Equivocation(origin: h.origin, seq: h.seq, heldDigest: d, entry: entry))
+            }
+            return .duplicate
+        }
+        guard h.seq == held + 1 else {
+            return refuse(.gap, "seq \(h.seq) of \(h.origin) does not follow \(held)")
+        }
+        // Record id shape and write permission.
+        guard let slash = h.recordId.firstIndex(of: "/") else {
+            return refuse(.malformed, "record id is not <creator>/<caseRef>")
+        }
+        let creator = String(h.recordId[..<slash])
+        let caseRef = String(h.recordId[h.recordId.index(after: slash)...])
+        guard EntryHeader.isValidNodeId(creator), !caseRef.isEmpty else {
+            return refuse(.malformed, "record id is not <creator>/<caseRef>")
+        }
+        guard h.kind == .record || h.kind == .tombstone else {
+            return refuse(.unsupportedKind, "entry kind \(h.kind) is not supported yet")
+        }
+        guard h.version[h.origin] >= 1 else {
+            return refuse(.malformed, "version vector does not count the signer")
+        }
+        var body: DecodedBody? = nil
+        do {
+            body = try decodeBody(h, entry.body)
+        } catch {
+            return refuse(.malformed, "body: \(error.reason)")
+        }
+        if let b = body, b.caseRef != caseRef {
+            return refuse(.malformed, "body caseRef does not match the record id")
+        }
+        if h.origin != creator {
+            let grants = (records[h.recordId] ?? []).contains { w in
+                w.owners.contains(h.origin) && h.version.compare(w.version) == .dominates
+            }
+            if !grants {
+                return refuse(.notAnOwner, "\(h.origin) may not write \(creator)'s record (no owner grant held)", retryable: true)
+            }
+        }
+        return .accept(body)
+    }
+
+    /// The current versions of a record after `incoming` arrives, and whether `incoming` is one of them.
+    public static func resolve(_ current: [RecordVersion<Payload>], with incoming: RecordVersion<Payload>) -> ([RecordVersion<Payload>], Bool) {
+        for c in current {
+            switch c.version.compare(incoming.version) {
+            case .equal, .dominates: return (current, false)
+            default: continue
+            }
+        }
+        var next = current.filter { incoming.version.compare($0.version) != .dominates }
+        next.append(incoming)
+        next.sort { ($0.origin, $0.seq) < ($1.origin, $1.seq) }
+        return (next, true)
+    }
+
+    static func hex(_ b: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var s = [UInt8]()
+        for x in b { s.append(digits[Int(x >> 4)]); s.append(digits[Int(x & 15)]) }
+        return String(decoding: s, as: UTF8.self)
+    }
+}
+
+/// One version of a record as the receiver holds it.
+public struct RecordVersion<Payload: Sendable>: Sendable {
+    public var origin: String
+    public var seq: UInt64
+    public var version: VersionVector
+    public var deleted: Bool
+    /// Nodes besides the creator that may write later versions (joint cases).
+    public var owners: [String]
+    public var payload: Payload?
+
+    public init(origin: String, seq: UInt64, version: VersionVector, deleted: Bool, owners: [String] = [], payload: Payload? = nil) {
+        self.origin = origin
+        self.seq = seq
+        self.version = version
+        self.deleted = deleted
+        self.owners = owners
+        self.payload = payload
+    }
+}
+
+public struct EntryPosition: Sendable, Hashable {
+    public var origin: String
+    public var seq: UInt64
+
+    public init(origin: String, seq: UInt64) {
+        self.origin = origin
+        self.seq = seq
+    }
+}
+
+/// An entry the receiver refused, and why (stable reason codes; messages never hold body content).
+public struct Rejection: Sendable, Hashable, CustomStringConvertible {
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        case malformed, untrustedOrigin = "untrusted-origin", unknownKey = "unknown-key", keyNotValid = "key-not-valid"
+        case badSignature = "bad-signature", gap, notAnOwner = "not-an-owner", unsupportedKind = "unsupported-kind"
+    }
+
+    public var origin: String?
+    public var seq: UInt64?
+    public var reason: Reason
+    public var message: String
+
+    public init(origin: String?, seq: UInt64?, reason: Reason, message: String) {
+        self.origin = origin
+        self.seq = seq
+        self.reason = reason
+        self.message = message
+    }
+
+    public var description: String { "\(origin ?? "?")#\(seq.map(String.init) ?? "?"): \(reason.rawValue): \(message)" }
+}
+
+/// Two different, validly signed entries for the same origin and seq: proof that the origin (or its key) equivocated.
+public struct Equivocation: Sendable, Hashable {
+    public var origin: String
+    public var seq: UInt64
+    public var heldDigest: [UInt8]
+    public var entry: SignedEntry
+}

@@ -1,0 +1,223 @@
+public import CasebridgeCore
+public import CasebridgeCrypto
+public import CasebridgeStore
+import Foundation
+public import Logging
+
+/// A decoded entry body as the receiver needs it.
+public enum ReceivedBody: Sendable {
+    case record(PublishedRecord, owners: [String])
+    case tombstone
+}
+
+/// What applying one batch did.
+public struct ApplyReport: Sendable, Codable {
+    public var received = 0
+    public var applied = 0
+    public var duplicates = 0
+    public var skipped = 0
+    public var rejected: [String] = []
+    public var equivocations = 0
+    /// Origins whose vector advanced, with their new seq.
+    public var advanced: [String: UInt64] = [:]
+
+    public init() {}
+
+    public mutating func add(_ o: ApplyReport) {
+        received += o.received
+        applied += o.applied
+        duplicates += o.duplicates
+        skipped += o.skipped
+        rejected += o.rejected
+        equivocations += o.equivocations
+        advanced.merge(o.advanced) { max($0, $1) }
+    }
+}
+
+/// Applies batches of entries received from a peer: verifies them (in parallel), runs the replication state machine
+/// over what the database holds, and writes the outcome in one transaction.
+public struct Replicator: Sendable {
+    public let selfId: String
+    public let logger: Logger
+
+    public init(selfId: String, logger: Logger) {
+        self.selfId = selfId
+        self.logger = logger
+    }
+
+    struct Body: Decodable {
+        var owners: [String]?
+    }
+
+    /// Decodes a body by the entry's kind; throws EntryError naming what is wrong (never the content).
+    static func decode(kind: EntryKind, body: [UInt8]?) throws(EntryError) -> ReceivedBody? {
+        guard let body else { return nil }
+        switch kind {
+        case .record:
+            do {
+                let r = try JSONDecoder().decode(PublishedRecord.self, from: Data(body))
+                guard r.format == PublishedRecord.formatV1 else { throw EntryError(code: "body.format", reason: "unknown record format") }
+                let owners = (try? JSONDecoder().decode(Body.self, from: Data(body)).owners) ?? nil
+                return .record(r, owners: (owners ?? []).filter(EntryHeader.isValidNodeId))
+            } catch let e as EntryError {
+                throw e
+            } catch {
+                throw EntryError(code: "body.json", reason: "record body is not a valid casebridge.record.v1 document")
+            }
+        case .tombstone:
+            return .tombstone
+        case .trust:
+            throw EntryError(code: "kind", reason: "trust entries are not supported yet")
+        }
+    }
+
+    /// Applies `entries` (in stream order) received from `peer`.
+    public func apply(peer: String, entries: [SignedEntry], store: NodeStore) throws -> ApplyReport {
+        var report = ApplyReport()
+        report.received = entries.count
+        guard !entries.isEmpty else { return report }
+        let digests = Parallel.map(entries, chunkSize: 128) { Blake2b.hash($0.framed()) }
+
+        return try store.db.transaction {
+            try store.lockApply()
+            let keyRows = try store.trustedKeys()
+            var keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]] = [:]
+            for (origin, ks) in keyRows {
+                keys[origin] = ks.map { .init(keyId: $0.keyId, publicKey: $0.publicKey, validFromSeq: $0.from, validUntilSeq: $0.until) }
+            }
+            let vector = try store.vector().counters
+
+            // Verify signatures and decode bodies in parallel, up front; the state machine then looks results up.
+            struct Pre: Sendable { var header: EntryHeader?; var verifiedKey: [UInt8]?; var body: Result<ReceivedBody?, EntryError>? }
+            let frozenKeys = keys
+            let pre = Parallel.map(entries, chunkSize: 64) { e -> Pre in
+                guard let h = try? EntryHeader(decoding: e.header) else { return Pre(header: nil) }
+                guard let k = frozenKeys[h.origin]?.first(where: { $0.keyId == h.keyId }),
+                      let pk = try? SigningPublicKey(bytes: k.publicKey), (try? e.verify(with: pk)) != nil
+                else { return Pre(header: h) }
+                let body: Result<ReceivedBody?, EntryError>
+                do { body = .success(try Self.decode(kind: h.kind, body: e.body)) } catch { body = .failure((error as? EntryError) ?? EntryError(code: "body", reason: "undecodable body")) }
+                return Pre(header: h, verifiedKey: k.publicKey, body: body)
+            }
+            var verified: [[UInt8]: [UInt8]] = [:]
+            var bodies: [[UInt8]: Result<ReceivedBody?, EntryError>] = [:]
+            var recordIds: Set<String> = []
+            var heldPositions: [(origin: String, seq: UInt64)] = []
+            for (i, p) in pre.enumerated() {
+                guard let h = p.header else { continue }
+                recordIds.insert(h.recordId)
+                if h.seq <= vector[h.origin] ?? 0 { heldPositions.append((h.origin, h.seq)) }
+                if let k = p.verifiedKey { verified[entries[i].signature] = k }
+                if let b = p.body { bodies[entries[i].signature] = b }
+            }
+            let held = try store.storedEntries(heldPositions)
+            var heldDigests: [EntryPosition: [UInt8]] = [:]
+            for (origin, bySeq) in held {
+                for (seq, e) in bySeq { heldDigests[EntryPosition(origin: origin, seq: seq)] = Blake2b.hash(e.framed()) }
+            }
+            let current = try store.currentVersions(recordIds)
+            var records: [String: [RecordVersion<ReceivedBody>]] = [:]
+            for (id, vs) in current {
+                records[id] = vs.map { RecordVersion(origin: $0.origin, seq: $0.seq, version: $0.version, deleted: $0.deleted, owners: $0.owners) }
+            }
+            let frozenVerified = verified, frozenBodies = bodies
+            // Bodies are looked up by header bytes (unique per entry) when the state machine asks for them.
+            var bodyByHeader: [[UInt8]: Result<ReceivedBody?, EntryError>] = [:]
+            for e in entries { if let b = frozenBodies[e.signature] { bodyByHeader[e.header] = b } }
+            let frozenBodyByHeader = bodyByHeader
+            let engine = ReplicationEngine<ReceivedBody>(
+                selfId: selfId, keys: keys,
+                checkSignature: { e, pk in frozenVerified[e.signature] == pk },
+                decodeBody: { h, _ throws(EntryError) -> ReplicationEngine<ReceivedBody>.DecodedBody in
+                    let caseRef = String(h.recordId[h.recordId.index(after: h.recordId.firstIndex(of: "/")!)...])
+                    switch frozenBodyByHeader[h.encoded()] {
+                    case .none, .success(.none):
+                        return .init(caseRef: caseRef, owners: [], payload: nil)
+                    case .failure(let e):
+                        throw e
+                    case .success(.some(let b)):
+                        switch b {
+                        case .record(let r, let owners): return .init(caseRef: r.caseRef, owners: owners, payload: b)
+                        case .tombstone: return .init(caseRef: caseRef, owners: [], payload: b)
+                        }
+                    }
+                })
+            let outcome = engine.apply(entries, digests: digests, to: .init(vector: vector, records: records, heldDigests: heldDigests))
+
+            // Bodies of current versions that were already held (siblings, or a preferred version not in the batch).
+            var needBodies: [(origin: String, seq: UInt64)] = []
+            for (_, vs) in outcome.records {
+                for v in vs where v.payload == nil && !v.deleted { needBodies.append((v.origin, v.seq)) }
+            }
+            let heldBodies = try store.storedEntries(needBodies)
+            var headerOf: [EntryPosition: EntryHeader] = [:]
+            for a in outcome.accepted { headerOf[EntryPosition(origin: a.header.origin, seq: a.header.seq)] = a.header }
+
+            var writes: [NodeStore.RecordStateWrite] = []
+            for (recordId, versions) in outcome.records {
+                var resolved: [(v: RecordVersion<ReceivedBody>, record: PublishedRecord?, bodyHash: [UInt8])] = []
+                for v in versions {
+                    let pos = EntryPosition(origin: v.origin, seq: v.seq)
+                    var record: PublishedRecord? = nil
+                    var bodyHash: [UInt8] = headerOf[pos]?.bodyHash ?? []
+                    if case .record(let r, _)? = v.payload { record = r }
+                    if record == nil, !v.deleted, let e = heldBodies[v.origin]?[v.seq] {
+                        if case .record(let r, _)?? = try? Self.decode(kind: .record, body: e.body) { record = r }
+                        bodyHash = (try? EntryHeader(decoding: e.header).bodyHash) ?? bodyHash
+                    }
+                    resolved.append((v, record, bodyHash))
+                }
+                // Preferred display version: live over deleted, then the most advanced, then by origin and seq.
+                let preferred = resolved.max { a, b in
+                    let ka = (a.v.deleted ? 0 : 1, a.v.version.counters.values.reduce(0, +), a.v.origin, a.v.seq)
+                    let kb = (b.v.deleted ? 0 : 1, b.v.version.counters.values.reduce(0, +), b.v.origin, b.v.seq)
+                    return ka < kb
+                }!
+                let caseRef = String(recordId[recordId.index(after: recordId.firstIndex(of: "/")!)...])
+                var tokens: [NodeStore.TokenRow] = []
+                var seen: Set<[UInt8]> = []
+                for r in resolved where !r.v.deleted {
+                    guard let rec = r.record else { continue }
+                    for (si, s) in rec.subjects.enumerated() {
+                        for t in s.tokens {
+                            guard let bytes = Hex.decode(t.token) else { continue }
+                            if resolved.count > 1 && !seen.insert(bytes + Array(t.kind.utf8) + [UInt8(si & 0xff)]).inserted { continue }
+                            tokens.append(.init(token: bytes, epoch: rec.epoch, recordId: recordId, kind: t.kind, subject: si, role: s.role))
+                        }
+                    }
+                }
+                let owners = Array(Set(resolved.flatMap(\.v.owners))).sorted()
+                writes.append(.init(
+                    recordId: recordId,
+                    versions: resolved.map { .init(recordId: recordId, origin: $0.v.origin, seq: $0.v.seq, version: $0.v.version, deleted: $0.v.deleted, owners: $0.v.owners) },
+                    row: .init(
+                        recordId: recordId, origin: preferred.v.origin, seq: preferred.v.seq, caseRef: caseRef,
+                        version: preferred.v.version, deleted: preferred.v.deleted, bodyHash: preferred.bodyHash, record: preferred.record),
+                    owners: owners, tokens: tokens))
+            }
+
+            var advanced: [String: UInt64] = [:]
+            for (origin, seq) in outcome.vector where seq != vector[origin] { advanced[origin] = seq }
+            try store.writeApplied(
+                entries: outcome.accepted.map { ($0.header.origin, $0.header.seq, $0.header.kind, $0.header.recordId, $0.entry) },
+                records: writes, vector: advanced)
+            for r in outcome.rejected {
+                try store.recordRejection(peer: peer, origin: r.origin, seq: r.seq, reason: r.reason.rawValue, message: r.message)
+                logger.warning(
+                    "entry refused",
+                    metadata: ["peer": "\(peer)", "origin": "\(r.origin ?? "?")", "seq": "\(r.seq.map(String.init) ?? "?")", "reason": "\(r.reason.rawValue)", "detail": "\(r.message)"])
+            }
+            for e in outcome.equivocations {
+                try store.recordEquivocation(peer: peer, origin: e.origin, seq: e.seq, heldDigest: e.heldDigest, entry: e.entry)
+                logger.error("equivocation detected", metadata: ["peer": "\(peer)", "origin": "\(e.origin)", "seq": "\(e.seq)"])
+            }
+            report.applied = outcome.accepted.count
+            report.duplicates = outcome.duplicates
+            report.skipped = outcome.skipped
+            report.rejected = outcome.rejected.map(\.description)
+            report.equivocations = outcome.equivocations.count
+            report.advanced = advanced
+            return report
+        }
+    }
+}

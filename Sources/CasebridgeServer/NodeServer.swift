@@ -1,0 +1,113 @@
+public import CasebridgeCore
+import CasebridgeNode
+import CasebridgeStore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+public import UnixSignals
+import Synchronization
+
+/// A running node: the federation API (mutual TLS), the local API, the sync scheduler and the notifier, as one
+/// service group with graceful shutdown.
+public final class NodeServer: Sendable {
+    public let config: NodeConfig
+    public let pool: StorePool
+    public let metrics: NodeMetrics
+    public let client: PeerClient
+    public let scheduler: SyncScheduler
+    let logger: Logger
+    let federationPort = PortBox()
+    let localPort = PortBox()
+
+    public init(config: NodeConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        pool = StorePool(conninfo: config.database, maxConnections: 8)
+        metrics = NodeMetrics()
+        client = try PeerClient(config: config)
+        scheduler = SyncScheduler(pool: pool, client: client, metrics: metrics, interval: Double(config.federation.syncIntervalSeconds), logger: logger)
+    }
+
+    /// Ports actually bound (useful with port 0).
+    public var boundFederationPort: Int? { federationPort.value.withLock { $0 } }
+    public var boundLocalPort: Int? { localPort.value.withLock { $0 } }
+
+    /// The services to run. `signals` are the graceful-shutdown signals (none in tests).
+    public func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) throws -> ServiceGroup {
+        // Refuse to start against a schema this build does not know, or a database of another node.
+        let cfg = config
+        let store = try NodeStore(conninfo: cfg.database)
+        try Migrator.requireCurrent(store.db)
+        guard let id = try store.nodeId(), id == cfg.nodeId else {
+            throw ServerError(code: "node.mismatch", reason: "the database does not belong to node `\(cfg.nodeId)` (run `casebridge init`)")
+        }
+        let fedAPI = FederationAPI(config: cfg, pool: pool, metrics: metrics, scheduler: scheduler, logger: logger)
+        let tls = try FederationAPI.tlsConfiguration(cfg.federation)
+        let fedPort = federationPort
+        let federation = Application(
+            router: fedAPI.router(),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(cfg.federation.listen.host, port: cfg.federation.listen.port), serverName: "casebridge-federation"),
+            onServerRunning: { channel in fedPort.value.withLock { $0 = channel.localAddress?.port } },
+            logger: logger)
+        let locPort = localPort
+        let local = Application(
+            router: LocalAPI(pool: pool, metrics: metrics, logger: logger).router(),
+            configuration: .init(address: .hostname(cfg.federation.localListen.host, port: cfg.federation.localListen.port), serverName: "casebridge-local"),
+            onServerRunning: { channel in locPort.value.withLock { $0 = channel.localAddress?.port } },
+            logger: logger)
+        let notifier = Notifier(pool: pool, client: client, selfId: cfg.nodeId, logger: logger)
+        return ServiceGroup(
+            configuration: .init(
+                services: [.init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier)],
+                gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    public func shutdown() async {
+        await client.shutdown()
+    }
+}
+
+/// Tells peers when this node's own origin log grows (after an import or a deletion), so they pull soon.
+final class Notifier: Service, Sendable {
+    let pool: StorePool
+    let client: PeerClient
+    let selfId: String
+    let logger: Logger
+
+    init(pool: StorePool, client: PeerClient, selfId: String, logger: Logger) {
+        self.pool = pool
+        self.client = client
+        self.selfId = selfId
+        self.logger = logger
+    }
+
+    func run() async throws {
+        var last: UInt64? = nil
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let vector = try? await pool.withStore({ try $0.vector().counters }) {
+                let mine = vector[selfId] ?? 0
+                if let l = last, mine > l {
+                    let peers = (try? await pool.withStore { try $0.peers() }) ?? []
+                    for p in peers {
+                        guard let endpoint = p.endpoint else { continue }
+                        do {
+                            try await client.notify(peer: p.nodeId, endpoint: endpoint, vector: vector)
+                        } catch {
+                            logger.debug("notify failed", metadata: ["peer": "\(p.nodeId)", "error": "\(error)"])
+                        }
+                    }
+                }
+                last = mine
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+final class PortBox: Sendable {
+    let value = Mutex<Int?>(nil)
+}

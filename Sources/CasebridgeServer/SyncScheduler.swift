@@ -1,0 +1,246 @@
+public import AsyncHTTPClient
+public import CasebridgeCore
+public import CasebridgeNode
+import CasebridgeStore
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+public import ServiceLifecycle
+import Synchronization
+
+/// What one pull from a peer did.
+public struct PullResult: Sendable, Codable {
+    public var peer: String
+    public var report: ApplyReport
+    public var more: Bool
+    public var complete: Bool
+    public var theirVector: [String: UInt64]
+    public var seconds: Double
+}
+
+public struct PeerError: Error, CustomStringConvertible, Sendable {
+    public var peer: String
+    public var code: String
+    public var reason: String
+
+    public var description: String { "\(peer): \(reason)" }
+}
+
+/// Calls peers' federation APIs over mutual TLS.
+public final class PeerClient: Sendable {
+    public let client: HTTPClient
+    let selfId: String
+    let timeout: TimeAmount
+    let pullMaxEntries: Int
+    let pullMaxBytes: Int
+    let applyBatch: Int
+
+    public init(config: NodeConfig) throws {
+        let s = config.federation
+        try checkKeyFileMode(s.keyPath)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(s.certificatePath).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: s.keyPath, format: .pem))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(s.caPath))
+        tls.certificateVerification = .fullVerification
+        tls.minimumTLSVersion = .tlsv12
+        var hc = HTTPClient.Configuration(tlsConfiguration: tls)
+        // A peer with a bad certificate must fail fast, not after seconds of reconnect attempts.
+        hc.connectionPool.retryConnectionEstablishment = false
+        hc.timeout = .init(connect: .seconds(5), read: .seconds(Int64(s.requestTimeoutSeconds)))
+        hc.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: hc)
+        selfId = config.nodeId
+        timeout = .seconds(Int64(s.requestTimeoutSeconds))
+        pullMaxEntries = s.pullMaxEntries
+        pullMaxBytes = s.pullMaxBytes
+        applyBatch = s.applyBatch
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Pulls what this node lacks from `peer` at `endpoint`, applying entries in transactions of `applyBatch` as they
+    /// stream in. An interrupted stream keeps what was applied; the next pull resumes from the vector.
+    public func pull(
+        peer: String, endpoint: String, pool: StorePool, logger: Logger, maxEntries: Int? = nil,
+        progress: (@Sendable (ApplyReport) -> Void)? = nil
+    ) async throws -> PullResult {
+        let start = ContinuousClock.now
+        let vector = try await pool.withStore { try $0.vector().counters }
+        var request = HTTPClientRequest(url: endpoint + "/federation/v1/pull")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "accept", value: PullFrame.mediaType)
+        let body = try JSONEncoder().encode(PullRequest(vector: vector, maxEntries: maxEntries ?? pullMaxEntries, maxBytes: pullMaxBytes))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: timeout)
+        } catch {
+            throw PeerError(peer: peer, code: "connect", reason: "cannot reach \(endpoint): \(Self.describe(error))")
+        }
+        guard response.status == .ok else {
+            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+            throw PeerError(peer: peer, code: "http-\(response.status.code)", reason: "pull answered \(response.status.code): \(text.prefix(300))")
+        }
+        var reader = PullFrame.Reader()
+        var batch: [SignedEntry] = []
+        var report = ApplyReport()
+        var end: PullEnd? = nil
+        let replicator = Replicator(selfId: selfId, logger: logger)
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let b = batch
+            batch.removeAll(keepingCapacity: true)
+            let r = try await pool.withStore { try replicator.apply(peer: peer, entries: b, store: $0) }
+            report.add(r)
+            progress?(report)
+        }
+        do {
+            for try await buffer in response.body {
+                reader.feed(buffer.readableBytesView)
+                while let frame = try reader.next() {
+                    switch frame {
+                    case .entry(let e):
+                        batch.append(e)
+                        if batch.count >= applyBatch { try await flush() }
+                    case .end(let json):
+                        end = try? JSONDecoder().decode(PullEnd.self, from: Data(json))
+                    }
+                }
+            }
+            try await flush()
+        } catch let e as EntryError {
+            try await flush()
+            throw PeerError(peer: peer, code: "stream", reason: "malformed pull stream: \(e.reason)")
+        } catch let e as PeerError {
+            throw e
+        } catch {
+            // Keep what verified; the next pull resumes from the vector.
+            try? await flush()
+            throw PeerError(peer: peer, code: "stream", reason: "pull stream interrupted: \(Self.describe(error))")
+        }
+        let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        return PullResult(
+            peer: peer, report: report, more: end?.more ?? true, complete: end != nil, theirVector: end?.vector ?? [:], seconds: seconds)
+    }
+
+    /// Asks `peer` to pull from this node soon.
+    public func notify(peer: String, endpoint: String, vector: [String: UInt64]) async throws {
+        var request = HTTPClientRequest(url: endpoint + "/federation/v1/notify")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(NotifyRequest(origin: selfId, vector: vector))))
+        let response = try await client.execute(request, timeout: .seconds(5))
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        guard response.status == .accepted else {
+            throw PeerError(peer: peer, code: "http-\(response.status.code)", reason: "notify answered \(response.status.code)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? HTTPClientError { return "\(e)" }
+        return "\(error)"
+    }
+}
+
+/// Pulls each active peer on an interval and soon after a notify, with exponential backoff and jitter on failure.
+/// Peers added or removed in the trust store are picked up without a restart.
+public final class SyncScheduler: Service, Sendable {
+    let pool: StorePool
+    let client: PeerClient
+    let metrics: NodeMetrics
+    let logger: Logger
+    let interval: Double
+    private let state = Mutex<State>(State())
+
+    struct State {
+        var nextDue: [String: ContinuousClock.Instant] = [:]
+        var failures: [String: Int] = [:]
+        var running: Set<String> = []
+        var notified: Set<String> = []
+    }
+
+    public init(pool: StorePool, client: PeerClient, metrics: NodeMetrics, interval: Double, logger: Logger) {
+        self.pool = pool
+        self.client = client
+        self.metrics = metrics
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// A peer said it has new entries: pull it soon.
+    public func notify(peer: String) {
+        state.withLock { _ = $0.notified.insert(peer) }
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let peers = (try? await pool.withStore { try $0.peers().filter { $0.endpoint != nil } }) ?? []
+                let now = ContinuousClock.now
+                let due: [(String, String)] = state.withLock { s in
+                    var out: [(String, String)] = []
+                    let active = Set(peers.map(\.nodeId))
+                    s.nextDue = s.nextDue.filter { active.contains($0.key) }
+                    for p in peers where !s.running.contains(p.nodeId) {
+                        let isDue = s.notified.contains(p.nodeId) || (s.nextDue[p.nodeId].map { $0 <= now } ?? true)
+                        if isDue {
+                            s.running.insert(p.nodeId)
+                            s.notified.remove(p.nodeId)
+                            out.append((p.nodeId, p.endpoint!))
+                        }
+                    }
+                    return out
+                }
+                for (peer, endpoint) in due {
+                    group.addTask { await self.pullOnce(peer: peer, endpoint: endpoint) }
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    func pullOnce(peer: String, endpoint: String) async {
+        var again = false
+        do {
+            let r = try await client.pull(peer: peer, endpoint: endpoint, pool: pool, logger: logger)
+            metrics.increment("casebridge_sync_pulls_total", ["peer": peer, "result": "ok"])
+            for (origin, _) in r.report.advanced { _ = origin }
+            if r.report.applied > 0 {
+                metrics.increment("casebridge_entries_applied_total", ["peer": peer], by: Double(r.report.applied))
+                logger.info(
+                    "pulled", metadata: ["peer": "\(peer)", "applied": "\(r.report.applied)", "duplicates": "\(r.report.duplicates)", "rejected": "\(r.report.rejected.count)"])
+            }
+            for rej in r.report.rejected { _ = rej; metrics.increment("casebridge_entries_rejected_total", ["peer": peer]) }
+            let theirs = r.theirVector
+            let applied = r.report.applied
+            try? await pool.withStore { try $0.notePull(peer: peer, success: true, error: nil, theirVector: theirs, applied: applied) }
+            again = r.more && r.report.applied > 0
+            state.withLock { s in
+                s.failures[peer] = 0
+                s.nextDue[peer] = again ? .now : .now + .milliseconds(Int64(interval * 1000))
+            }
+        } catch {
+            metrics.increment("casebridge_sync_pulls_total", ["peer": peer, "result": "error"])
+            metrics.increment("casebridge_sync_errors_total", ["peer": peer])
+            let message = "\(error)"
+            logger.warning("pull failed", metadata: ["peer": "\(peer)", "error": "\(message)"])
+            try? await pool.withStore { try $0.notePull(peer: peer, success: false, error: message, theirVector: nil, applied: 0) }
+            state.withLock { s in
+                let f = (s.failures[peer] ?? 0) + 1
+                s.failures[peer] = f
+                let backoff = min(60.0, interval * pow(2.0, Double(min(f, 6))))
+                let jittered = backoff * Double.random(in: 0.5...1.0)
+                s.nextDue[peer] = .now + .milliseconds(Int64(jittered * 1000))
+            }
+        }
+        state.withLock { _ = $0.running.remove(peer) }
+    }
+}
