@@ -51,6 +51,7 @@ final class TestCA: @unchecked Sendable {
     init(name: String = "Test Federation") throws {
         dir = NSTemporaryDirectory() + "casebridge-ca-\(UUID().uuidString)"
         ca = try FederationCA.create(name: name)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try ca.write(to: dir + "/ca")
     }
 

@@ -148,10 +148,12 @@ import Testing
         #expect(report.applied == 9)
         // A wrong signer for a record: the relay signs a record of a's with its own, trusted key.
         let relayKey = relay.context.signingKey
-        let hijack = SignedEntry.make(kind: .record, origin: "relay", seq: 6, recordId: "a/1", version: VersionVector(["a": 1, "relay": 1]),
-                                      timestamp: 0, body: Array(#"{"caseRef":"1"}"#.utf8), key: relayKey)
+        // A genuine record of a's, re-signed by the relay as a new version of a's record.
+        let victimRecord = try EntryHeader(decoding: genuine[0].entry.header).recordId
+        let hijack = SignedEntry.make(kind: .record, origin: "relay", seq: 6, recordId: victimRecord, version: VersionVector(["a": 1, "relay": 1]),
+                                      timestamp: 0, body: genuine[0].entry.body!, key: relayKey)
         try relay.store.db.transaction {
-            try relay.store.appendLog(origin: "relay", [(6, .record, "a/1", hijack)])
+            try relay.store.appendLog(origin: "relay", [(6, .record, victimRecord, hijack)])
             try relay.store.setVector(origin: "relay", seq: 6)
         }
         try await victim.pull(from: relay)

@@ -10,8 +10,7 @@
 /// - a seq already held with identical bytes is a duplicate (ignored); with different bytes that verify, it is
 ///   equivocation evidence;
 /// - the signer may write the record: record ids are `<creator>/<caseRef>`; the creator may always write; another
-///   node only when the receiver holds a version W of the record whose `owners` lists it and the new version's
-///   vector dominates W's (joint cases);
+///   node only when a current version of the record held by the receiver lists it in `owners` (joint cases);
 /// - after an origin's first refused entry the rest of that origin's entries in the batch are skipped (they come
 ///   again on the next pull); other origins go on;
 /// - a version dominated by (or equal to) a current version is logged but changes nothing; otherwise it replaces
@@ -258,9 +257,8 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
             return refuse(.malformed, "body caseRef does not match the record id")
         }
         if h.origin != creator {
-            let grants = (records[h.recordId] ?? []).contains { w in
-                w.owners.contains(h.origin) && h.version.compare(w.version) == .dominates
-            }
+            // The grant is the owner list of a current version of the record (the creator's latest word).
+            let grants = (records[h.recordId] ?? []).contains { w in w.owners.contains(h.origin) }
             if !grants {
                 return refuse(.notAnOwner, "\(h.origin) may not write \(creator)'s record (no owner grant held)", retryable: true)
             }
