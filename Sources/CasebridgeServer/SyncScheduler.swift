@@ -236,7 +236,7 @@ public final class SyncScheduler: Service, Sendable {
             state.withLock { s in
                 let f = (s.failures[peer] ?? 0) + 1
                 s.failures[peer] = f
-                let backoff = min(60.0, interval * pow(2.0, Double(min(f, 6))))
+                let backoff = min(60.0, interval * pow(2.0, Double(min(f - 1, 6))))
                 let jittered = backoff * Double.random(in: 0.5...1.0)
                 s.nextDue[peer] = .now + .milliseconds(Int64(jittered * 1000))
             }
