@@ -213,8 +213,14 @@ extension NodeStore {
     }
 
     public func recordRejection(peer: String, origin: String?, seq: UInt64?, reason: String, message: String) throws {
+        // A bad entry is served again on every pull until the peer drops it: record it once per peer.
         try db.execute(
-            "INSERT INTO casebridge.sync_rejections (peer, origin, seq, reason, message) VALUES ($1, $2, $3, $4, $5)",
+            """
+            INSERT INTO casebridge.sync_rejections (peer, origin, seq, reason, message)
+            SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (
+              SELECT 1 FROM casebridge.sync_rejections WHERE peer = $1 AND origin IS NOT DISTINCT FROM $2
+                AND seq IS NOT DISTINCT FROM $3::bigint AND reason = $4)
+            """,
             [peer, origin, seq.map { String($0) }, reason, message])
     }
 

@@ -389,6 +389,10 @@ public final class NodeStore {
         public var jurisdiction: String?
         public var contactJSON: String?
         public var updatedAt: String
+        /// When this node last applied an entry of the record's origin (nil for its own records).
+        public var originLastApplied: String? = nil
+        /// Number of concurrent current versions (more than 1: a conflict for humans to resolve).
+        public var siblings: Int = 1
         /// Token kinds that matched, with the subject index each matched in.
         public var matches: [(kind: String, subject: Int)]
     }
@@ -400,8 +404,10 @@ public final class NodeStore {
         let rows = try db.execute(
             """
             SELECT t.record_id, t.kind, t.subject, r.origin, r.case_ref, r.agency, r.case_type, r.status,
-                   r.jurisdiction, r.contact::text, to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   r.jurisdiction, r.contact::text, to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   to_char(s.last_applied AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), r.siblings
             FROM casebridge.tokens t JOIN casebridge.records r ON r.record_id = t.record_id
+            LEFT JOIN casebridge.origin_status s ON s.origin = r.origin
             WHERE t.token = ANY($1::bytea[]) AND NOT r.deleted
             ORDER BY t.record_id
             """, [array]).rows
@@ -414,7 +420,8 @@ public final class NodeStore {
                 order.append(rid)
                 byRecord[rid] = TokenMatch(
                     recordId: rid, origin: r[3] ?? "", caseRef: r[4] ?? "", agency: r[5], caseType: r[6], status: r[7],
-                    jurisdiction: r[8], contactJSON: r[9], updatedAt: r[10] ?? "", matches: [])
+                    jurisdiction: r[8], contactJSON: r[9], updatedAt: r[10] ?? "", originLastApplied: r[11],
+                    siblings: Int(r[12] ?? "1") ?? 1, matches: [])
             }
             byRecord[rid]!.matches.append(m)
         }

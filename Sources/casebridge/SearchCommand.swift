@@ -92,7 +92,7 @@ struct SearchCommand: AsyncParsableCommand {
                     print("")
                     print("  \(h.caseRef) at \(h.agency ?? h.origin) [\(h.origin)]\(h.local ? " (this node)" : "")")
                     print("    matched: \(h.matched.joined(separator: ", ")) (score \(h.score))")
-                    print("    case: \(h.caseType ?? "?"), \(h.status ?? "?"), \(h.jurisdiction ?? "?"); updated \(h.updatedAt)")
+                    print("    case: \(h.caseType ?? "?"), \(h.status ?? "?"), \(h.jurisdiction ?? "?"); updated \(h.updatedAt)\(h.originSyncedAt.map { "; \(h.origin) data last synced \($0)" } ?? "")\(h.conflict ? "; CONFLICT: concurrent versions" : "")")
                     if let c = h.contact {
                         let parts = [c.name, c.unit, c.phone, c.email].compactMap { $0 }
                         print("    contact: \(parts.joined(separator: ", "))")

@@ -146,8 +146,22 @@ import Testing
     }
 
     /// The bytes of `s`, NUL bytes read as spaces, NUL-terminated for strstr.
+    /// Runs of 32 or more hex digits (tokens, hashes, bytea) are blanked first: a short raw value such as a plate
+    /// "614B74" would otherwise turn up inside random hex by chance. No raw identifier is 32 hex digits long.
     func searchable(_ s: String) -> [UInt8] {
         var b = Array(s.utf8)
+        func isHex(_ c: UInt8) -> Bool { (48...57).contains(c) || (97...102).contains(c) || (65...70).contains(c) }
+        var i = 0
+        while i < b.count {
+            if isHex(b[i]) {
+                var j = i
+                while j < b.count && isHex(b[j]) { j += 1 }
+                if j - i >= 32 { for k in i..<j { b[k] = 35 } }
+                i = j
+            } else {
+                i += 1
+            }
+        }
         for i in b.indices where b[i] == 0 { b[i] = 32 }
         b.append(0)
         return b

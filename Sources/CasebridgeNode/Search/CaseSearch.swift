@@ -51,6 +51,11 @@ public struct SearchHit: Sendable, Codable {
     public var updatedAt: String
     /// Whether the record is this node's own case.
     public var local: Bool
+    /// How fresh the origin's data is here: when this node last applied an entry from that origin (UTC; nil for
+    /// this node's own cases).
+    public var originSyncedAt: String?
+    /// True when concurrent versions of the record exist (joint cases edited without seeing each other).
+    public var conflict: Bool
 }
 
 /// Tokenizes a query on the node and looks the tokens up across every origin's records.
@@ -110,7 +115,8 @@ public struct CaseSearch {
                 origin: m.origin, agency: m.agency, caseRef: m.caseRef, caseType: m.caseType, status: m.status,
                 jurisdiction: m.jurisdiction, matched: kinds.map(\.rawValue), score: kinds.reduce(0) { $0 + $1.strength },
                 contact: m.contactJSON.flatMap { try? decoder.decode(PublishedContact.self, from: Data($0.utf8)) },
-                updatedAt: m.updatedAt, local: m.origin == context.config.nodeId)
+                updatedAt: m.updatedAt, local: m.origin == context.config.nodeId,
+                originSyncedAt: m.origin == context.config.nodeId ? nil : m.originLastApplied, conflict: m.siblings > 1)
         }
         hits.sort { ($0.score, $0.matched.count, $0.updatedAt) > ($1.score, $1.matched.count, $1.updatedAt) }
         // Never the identifiers: only how many were asked for and what came back.
