@@ -6,6 +6,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 public import ServiceLifecycle
 import Synchronization
@@ -92,13 +93,23 @@ public final class PeerClient: Sendable {
         var report = ApplyReport()
         var end: PullEnd? = nil
         let replicator = Replicator(selfId: selfId, logger: logger)
+        let keys = try await pool.withStore { try Replicator.keys(store: $0) }
+        // Pipelined: batch N+1 is verified on the CPU while batch N's transaction runs in the database.
+        var inFlight: Task<ApplyReport, any Error>? = nil
+        func settle() async throws {
+            if let t = inFlight {
+                inFlight = nil
+                report.add(try await t.value)
+                progress?(report)
+            }
+        }
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let b = batch
             batch.removeAll(keepingCapacity: true)
-            let r = try await pool.withStore { try replicator.apply(peer: peer, entries: b, store: $0) }
-            report.add(r)
-            progress?(report)
+            let prepared = try await NIOThreadPool.singleton.runIfActive { Replicator.prepare(b, keys: keys) }
+            try await settle()
+            inFlight = Task { try await pool.withStore { try replicator.commit(prepared, peer: peer, store: $0) } }
         }
         do {
             for try await buffer in response.body {
@@ -114,14 +125,18 @@ public final class PeerClient: Sendable {
                 }
             }
             try await flush()
+            try await settle()
         } catch let e as EntryError {
             try await flush()
+            try await settle()
             throw PeerError(peer: peer, code: "stream", reason: "malformed pull stream: \(e.reason)")
         } catch let e as PeerError {
+            try? await settle()
             throw e
         } catch {
             // Keep what verified; the next pull resumes from the vector.
             try? await flush()
+            try? await settle()
             throw PeerError(peer: peer, code: "stream", reason: "pull stream interrupted: \(Self.describe(error))")
         }
         let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18

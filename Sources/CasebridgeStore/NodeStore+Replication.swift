@@ -182,7 +182,9 @@ extension NodeStore {
             let encoder = JSONEncoder.sorted
             try db.copyIn("COPY casebridge.record_versions (record_id, origin, seq, version, deleted, owners) FROM STDIN") { send in
                 var enc = CopyEncoder()
-                for r in records {
+                // A record with one version and no co-owners needs no row here: its display row in
+                // casebridge.records is its state (see currentVersions).
+                for r in records where r.versions.count > 1 || r.versions.contains(where: { !$0.owners.isEmpty }) {
                     for v in r.versions {
                         enc.text(v.recordId); enc.text(v.origin); enc.int(v.seq)
                         enc.text(String(decoding: try encoder.encode(v.version.counters), as: UTF8.self))

@@ -231,7 +231,7 @@ public struct FederationSettings: Sendable, Hashable {
     public var requestTimeoutSeconds = 30
     public var pullMaxEntries = 5000
     public var pullMaxBytes = 8 << 20
-    public var applyBatch = 500
+    public var applyBatch = 2000
     /// Paths as written in a new configuration file (relative to its folder).
     public var certificatePathAsWritten = "tls/node.pem"
     public var keyPathAsWritten = "tls/node.key"

@@ -45,22 +45,14 @@ public struct Replicator: Sendable {
         self.logger = logger
     }
 
-    struct Body: Decodable {
-        var owners: [String]?
-    }
-
     /// Decodes a body by the entry's kind; throws EntryError naming what is wrong (never the content).
     static func decode(kind: EntryKind, body: [UInt8]?) throws(EntryError) -> ReceivedBody? {
         guard let body else { return nil }
         switch kind {
         case .record:
             do {
-                let r = try JSONDecoder().decode(PublishedRecord.self, from: Data(body))
-                guard r.format == PublishedRecord.formatV1 else { throw EntryError(code: "body.format", reason: "unknown record format") }
-                let owners = (try? JSONDecoder().decode(Body.self, from: Data(body)).owners) ?? nil
-                return .record(r, owners: (owners ?? []).filter(EntryHeader.isValidNodeId))
-            } catch let e as EntryError {
-                throw e
+                let (r, owners) = try PublishedRecord.decode(body: body)
+                return .record(r, owners: owners.filter(EntryHeader.isValidNodeId))
             } catch {
                 throw EntryError(code: "body.json", reason: "record body is not a valid casebridge.record.v1 document")
             }
@@ -71,34 +63,62 @@ public struct Replicator: Sendable {
         }
     }
 
-    /// Applies `entries` (in stream order) received from `peer`.
+    /// Signing keys of the origins this node accepts, as the engine wants them.
+    public static func keys(store: NodeStore) throws -> [String: [ReplicationEngine<ReceivedBody>.OriginKey]] {
+        var keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]] = [:]
+        for (origin, ks) in try store.trustedKeys() {
+            keys[origin] = ks.map { .init(keyId: $0.keyId, publicKey: $0.publicKey, validFromSeq: $0.from, validUntilSeq: $0.until) }
+        }
+        return keys
+    }
+
+    /// A batch verified and decoded ahead of its transaction (CPU only, no database).
+    public struct Prepared: Sendable {
+        struct Pre: Sendable { var header: EntryHeader?; var verifiedKey: [UInt8]?; var body: Result<ReceivedBody?, EntryError>? }
+        var entries: [SignedEntry]
+        var digests: [[UInt8]]
+        var pre: [Pre]
+    }
+
+    /// Verifies signatures, hashes and decodes bodies of `entries` on all cores, with `keys` (from `keys(store:)`).
+    /// Runs while the previous batch's transaction is in the database; `commit` re-checks trust and keys inside its
+    /// transaction, so keys changing in between cannot let an entry through.
+    public static func prepare(_ entries: [SignedEntry], keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]]) -> Prepared {
+        let both = Parallel.map(entries, chunkSize: 64) { e -> ([UInt8], Prepared.Pre) in
+            let digest = Blake2b.hash(e.framed())
+            guard let h = try? EntryHeader(decoding: e.header) else { return (digest, .init(header: nil)) }
+            guard let k = keys[h.origin]?.first(where: { $0.keyId == h.keyId }),
+                  let pk = try? SigningPublicKey(bytes: k.publicKey), (try? e.verify(with: pk)) != nil
+            else { return (digest, .init(header: h)) }
+            let body: Result<ReceivedBody?, EntryError>
+            do { body = .success(try Self.decode(kind: h.kind, body: e.body)) } catch {
+                body = .failure((error as? EntryError) ?? EntryError(code: "body", reason: "undecodable body"))
+            }
+            return (digest, .init(header: h, verifiedKey: k.publicKey, body: body))
+        }
+        return Prepared(entries: entries, digests: both.map(\.0), pre: both.map(\.1))
+    }
+
+    /// Applies `entries` (in stream order) received from `peer`: prepare and commit in one go.
     public func apply(peer: String, entries: [SignedEntry], store: NodeStore) throws -> ApplyReport {
+        guard !entries.isEmpty else { return ApplyReport() }
+        return try commit(Self.prepare(entries, keys: Self.keys(store: store)), peer: peer, store: store)
+    }
+
+    /// Runs the state machine over a prepared batch and what the database holds, and writes the outcome, in one
+    /// transaction.
+    public func commit(_ prepared: Prepared, peer: String, store: NodeStore) throws -> ApplyReport {
         var report = ApplyReport()
+        let entries = prepared.entries
+        let digests = prepared.digests
+        let pre = prepared.pre
         report.received = entries.count
         guard !entries.isEmpty else { return report }
-        let digests = Parallel.map(entries, chunkSize: 128) { Blake2b.hash($0.framed()) }
 
         return try store.db.transaction {
             try store.lockApply()
-            let keyRows = try store.trustedKeys()
-            var keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]] = [:]
-            for (origin, ks) in keyRows {
-                keys[origin] = ks.map { .init(keyId: $0.keyId, publicKey: $0.publicKey, validFromSeq: $0.from, validUntilSeq: $0.until) }
-            }
+            let keys = try Self.keys(store: store)
             let vector = try store.vector().counters
-
-            // Verify signatures and decode bodies in parallel, up front; the state machine then looks results up.
-            struct Pre: Sendable { var header: EntryHeader?; var verifiedKey: [UInt8]?; var body: Result<ReceivedBody?, EntryError>? }
-            let frozenKeys = keys
-            let pre = Parallel.map(entries, chunkSize: 64) { e -> Pre in
-                guard let h = try? EntryHeader(decoding: e.header) else { return Pre(header: nil) }
-                guard let k = frozenKeys[h.origin]?.first(where: { $0.keyId == h.keyId }),
-                      let pk = try? SigningPublicKey(bytes: k.publicKey), (try? e.verify(with: pk)) != nil
-                else { return Pre(header: h) }
-                let body: Result<ReceivedBody?, EntryError>
-                do { body = .success(try Self.decode(kind: h.kind, body: e.body)) } catch { body = .failure((error as? EntryError) ?? EntryError(code: "body", reason: "undecodable body")) }
-                return Pre(header: h, verifiedKey: k.publicKey, body: body)
-            }
             var verified: [[UInt8]: [UInt8]] = [:]
             var bodies: [[UInt8]: Result<ReceivedBody?, EntryError>] = [:]
             var recordIds: Set<String> = []
