@@ -107,9 +107,18 @@ public final class PeerClient: Sendable {
             guard !batch.isEmpty else { return }
             let b = batch
             batch.removeAll(keepingCapacity: true)
+            let t0 = ContinuousClock.now
             let prepared = try await NIOThreadPool.singleton.runIfActive { Replicator.prepare(b, keys: keys) }
+            let t1 = ContinuousClock.now
             try await settle()
-            inFlight = Task { try await pool.withStore { try replicator.commit(prepared, peer: peer, store: $0) } }
+            let t2 = ContinuousClock.now
+            logger.debug("batch prepared", metadata: ["entries": "\(b.count)", "prepare": "\(t1 - t0)", "waitedForCommit": "\(t2 - t1)"])
+            inFlight = Task {
+                let c0 = ContinuousClock.now
+                let r = try await pool.withStore { try replicator.commit(prepared, peer: peer, store: $0) }
+                logger.debug("batch committed", metadata: ["entries": "\(r.received)", "commit": "\(ContinuousClock.now - c0)"])
+                return r
+            }
         }
         do {
             for try await buffer in response.body {

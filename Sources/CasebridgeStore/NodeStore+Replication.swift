@@ -172,10 +172,19 @@ extension NodeStore {
         entries: [(origin: String, seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)],
         records: [RecordStateWrite], vector: [String: UInt64]
     ) throws {
+        var lap = ContinuousClock.now
+        func mark(_ name: String) {
+            let now = ContinuousClock.now
+            writeTimings.append("\(name)=\((now - lap).components.attoseconds / 1_000_000_000_000)ms")
+            lap = now
+        }
+        writeTimings = []
+        try preferFastCompression()
         // The log, grouped by origin.
         for (origin, es) in Dictionary(grouping: entries, by: \.origin) {
             try appendLog(origin: origin, es.sorted { $0.seq < $1.seq }.map { ($0.seq, $0.kind, $0.recordId, $0.entry) })
         }
+        mark("log")
         if !records.isEmpty {
             let ids = "{" + records.map { "\"" + $0.recordId.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
             try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
@@ -195,7 +204,9 @@ extension NodeStore {
                 }
                 try send(&enc.buffer)
             }
+            mark("versions")
             try upsertRecords(records.map(\.row), tokens: records.flatMap(\.tokens))
+            mark("records+tokens")
             // Sibling counts and owners of the display rows (upsertRecords writes the rest).
             for r in records where r.versions.count != 1 || !r.owners.isEmpty {
                 try db.execute(

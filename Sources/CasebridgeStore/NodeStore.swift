@@ -7,6 +7,8 @@ import Foundation
 public final class NodeStore {
     /// The underlying connection, for transactions spanning several calls.
     public let db: PostgresConnection
+    /// Phase timings of the last `writeApplied` (for debug logs).
+    public internal(set) var writeTimings: [String] = []
 
     /// Connects with a libpq conninfo string or URI.
     public init(conninfo: String, database: String? = nil) throws(PostgresError) {

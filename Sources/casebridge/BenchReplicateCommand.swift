@@ -175,6 +175,14 @@ struct ReplicateBench: AsyncParsableCommand {
                 p.standardOutput = FileHandle.nullDevice
                 let err = Pipe()
                 p.standardError = err
+                // CASEBRIDGE_BENCH_RECEIVER_LOG=FILE: the receiver logs at debug level (batch timings) to FILE.
+                if let logPath = ProcessInfo.processInfo.environment["CASEBRIDGE_BENCH_RECEIVER_LOG"] {
+                    p.arguments! += ["--log-level", "debug"]
+                    if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+                    let h = FileHandle(forWritingAtPath: logPath)
+                    _ = try? h?.seekToEnd()
+                    p.standardError = h
+                }
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 try p.run()
                 var peakKB = 0

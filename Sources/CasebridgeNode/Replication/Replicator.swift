@@ -116,6 +116,13 @@ public struct Replicator: Sendable {
         guard !entries.isEmpty else { return report }
 
         return try store.db.transaction {
+            var lap = ContinuousClock.now
+            var phases: [String] = []
+            func mark(_ name: String) {
+                let now = ContinuousClock.now
+                phases.append("\(name)=\((now - lap).components.attoseconds / 1_000_000_000_000)ms")
+                lap = now
+            }
             try store.lockApply()
             let keys = try Self.keys(store: store)
             let vector = try store.vector().counters
@@ -135,7 +142,9 @@ public struct Replicator: Sendable {
             for (origin, bySeq) in held {
                 for (seq, e) in bySeq { heldDigests[EntryPosition(origin: origin, seq: seq)] = Blake2b.hash(e.framed()) }
             }
+            mark("load")
             let current = try store.currentVersions(recordIds)
+            mark("current")
             var records: [String: [RecordVersion<ReceivedBody>]] = [:]
             for (id, vs) in current {
                 records[id] = vs.map { RecordVersion(origin: $0.origin, seq: $0.seq, version: $0.version, deleted: $0.deleted, owners: $0.owners) }
@@ -163,6 +172,7 @@ public struct Replicator: Sendable {
                     }
                 })
             let outcome = engine.apply(entries, digests: digests, to: .init(vector: vector, records: records, heldDigests: heldDigests))
+            mark("engine")
 
             // Bodies of current versions that were already held (siblings, or a preferred version not in the batch).
             var needBodies: [(origin: String, seq: UInt64)] = []
@@ -218,9 +228,12 @@ public struct Replicator: Sendable {
 
             var advanced: [String: UInt64] = [:]
             for (origin, seq) in outcome.vector where seq != vector[origin] { advanced[origin] = seq }
+            mark("build")
             try store.writeApplied(
                 entries: outcome.accepted.map { ($0.header.origin, $0.header.seq, $0.header.kind, $0.header.recordId, $0.entry) },
                 records: writes, vector: advanced)
+            mark("write")
+            logger.debug("commit phases", metadata: ["entries": "\(entries.count)", "phases": "\(phases.joined(separator: " ")) [\(store.writeTimings.joined(separator: " "))]"])
             for r in outcome.rejected {
                 try store.recordRejection(peer: peer, origin: r.origin, seq: r.seq, reason: r.reason.rawValue, message: r.message)
                 logger.warning(
