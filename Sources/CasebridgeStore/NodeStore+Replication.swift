@@ -208,6 +208,9 @@ extension NodeStore {
             try upsertRecords(records.map(\.row), tokens: records.flatMap(\.tokens))
             mark("records+tokens")
             // Sibling counts and owners of the display rows (upsertRecords writes the rest).
+            try db.execute(
+                "UPDATE casebridge.records SET siblings = 1, owners = '{}' WHERE record_id = ANY($1::text[]) AND (siblings <> 1 OR owners <> '{}')",
+                [ids])
             for r in records where r.versions.count != 1 || !r.owners.isEmpty {
                 try db.execute(
                     "UPDATE casebridge.records SET siblings = $2, owners = $3::text[] WHERE record_id = $1",

@@ -259,4 +259,75 @@ import Testing
         await a.stop()
         await stale.stop()
     }
+
+    @Test func concurrentJointCaseEditsBecomeSiblingsOnEveryNode() async throws {
+        // a creates a joint case with b as co-owner; a and b then edit it without seeing each other's edit.
+        // Entries are made with the nodes' real keys and stored as their origins would; replication is real.
+        let ca = try TestCA()
+        let fed = SyntheticGenerator(agencies: 1, casesPerAgency: 2, overlap: 0, seed: 21).generate()
+        let a = try TestNode("a", ca: ca, pseudonymKey: Self.pkey, syncInterval: 3600)
+        let b = try TestNode("b", ca: ca, pseudonymKey: Self.pkey, syncInterval: 3600)
+        let c = try TestNode("c", ca: ca, pseudonymKey: Self.pkey, syncInterval: 3600)
+        for n in [a, b, c] { try await n.start() }
+        for x in [a, b, c] { for y in [a, b, c] where x !== y { try x.trust(y) } }
+        // A genuine record body, with owners added (sorted keys: owners sorts between opened and status).
+        let validated = try CaseImporter(context: a.context, logger: a.logger)
+            .validate(bytes: Array(CaseInputCoding.jsonl(fed.agencies[0].cases).utf8), format: .jsonl, progress: nil)
+        let record = a.context.pseudonymizer.record(for: validated[0])
+        func body(status: String) -> [UInt8] {
+            var r = record
+            r.status = status
+            let plain = String(decoding: Pseudonymizer.encode(r), as: UTF8.self)
+            return Array(plain.replacingOccurrences(of: ",\"status\":", with: ",\"owners\":[\"b\"],\"status\":").utf8)
+        }
+        let rid = "a/\(record.caseRef)"
+        func publish(_ n: TestNode, seq: UInt64, version: [String: UInt64], status: String) throws {
+            let e = SignedEntry.make(kind: .record, origin: n.id, seq: seq, recordId: rid, version: VersionVector(version),
+                                     timestamp: 0, body: body(status: status), key: n.context.signingKey)
+            // The origin applies its own entry through the same state machine (log, record state, vector).
+            let r = try Replicator(selfId: n.id, logger: n.logger).apply(peer: n.id, entries: [e], store: n.store)
+            #expect(r.applied == 1, "\(r.rejected)")
+        }
+        try publish(a, seq: 1, version: ["a": 1], status: "open")
+        try await b.pull(from: a)
+        #expect(try b.count("SELECT count(*) FROM casebridge.records WHERE record_id = '\(rid)'") == 1)
+        // Concurrent edits: a closes it, b marks it inactive, neither having seen the other.
+        try publish(a, seq: 2, version: ["a": 2], status: "closed")
+        try publish(b, seq: 1, version: ["a": 1, "b": 1], status: "inactive")
+        try await a.pull(from: b)
+        try await b.pull(from: a)
+        try await c.pull(from: a)
+        try await c.pull(from: b)
+        for n in [a, b, c] {
+            #expect(try n.count("SELECT siblings FROM casebridge.records WHERE record_id = '\(rid)'") == 2, "\(n.id)")
+            #expect(try n.count("SELECT count(*) FROM casebridge.record_versions WHERE record_id = '\(rid)'") == 2, "\(n.id)")
+        }
+        // Search shows the conflict.
+        let phones = (fed.agencies[0].cases[0].subjects ?? []).flatMap { $0.phones ?? [] }
+        if !phones.isEmpty {
+            var q = SearchQuery(purpose: "test")
+            q.phones = phones
+            #expect(try c.search(q).first { $0.caseRef == record.caseRef }?.conflict == true)
+        }
+        // a resolves it: a version over the merge of both replaces the siblings everywhere.
+        try publish(a, seq: 3, version: ["a": 3, "b": 1], status: "closed")
+        try await b.pull(from: a)
+        try await c.pull(from: b)  // relayed
+        for n in [b, c] {
+            #expect(try n.count("SELECT siblings FROM casebridge.records WHERE record_id = '\(rid)'") == 1, "\(n.id)")
+            #expect(try n.store.db.execute("SELECT status FROM casebridge.records WHERE record_id = '\(rid)'").scalar == "closed")
+        }
+        // A node that is not an owner cannot write it: its own node refuses (above), and a forged entry that c
+        // puts straight into its log is refused by the others.
+        let forged = SignedEntry.make(kind: .record, origin: "c", seq: 1, recordId: rid, version: VersionVector(["a": 9, "c": 1]),
+                                      timestamp: 0, body: body(status: "open"), key: c.context.signingKey)
+        try c.store.db.transaction {
+            try c.store.appendLog(origin: "c", [(1, .record, rid, forged)])
+            try c.store.setVector(origin: "c", seq: 1)
+        }
+        try await a.pull(from: c)
+        #expect(try a.vector()["c"] == nil)
+        #expect(Set(try a.store.rejections().map(\.reason)).contains("not-an-owner"))
+        for n in [a, b, c] { await n.stop() }
+    }
 }
