@@ -118,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "CasebridgeTestSupport",
-            dependencies: ["CasebridgeStore", "CasebridgeCrypto", "CasebridgeCore"],
+            dependencies: ["CasebridgeStore", "CasebridgeCrypto", "CasebridgeCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CasebridgeTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -14,35 +14,6 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// Collects log lines in memory.
-final class Logs: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        var l = Logger(label: "test") { _ in Handler(logs: self) }
-        l.logLevel = .debug
-        return l
-    }
-
-    var all: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    struct Handler: LogHandler {
-        let logs: Logs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            var m = metadata
-            if let e = event.metadata { m.merge(e) { $1 } }
-            let line = "\(event.level) \(event.message) \(m.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
-            logs.lines.withLock { $0.append(line) }
-        }
-    }
-}
-
 /// A federation CA in a temporary folder, issuing node certificates.
 final class TestCA: @unchecked Sendable {
     let dir: String
@@ -74,7 +45,7 @@ final class TestNode: @unchecked Sendable {
     let store: NodeStore
     let context: NodeContext
     var config: NodeConfig
-    let logs = Logs()
+    let logs = LogCapture()
     let tlsDir: String
     var server: NodeServer?
     var group: ServiceGroup?

@@ -2,6 +2,7 @@ import CasebridgeCore
 import CasebridgeCrypto
 import CasebridgeNode
 import CasebridgeStore
+import CasebridgeTestSupport
 import Foundation
 import Testing
 

@@ -7,35 +7,6 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Collects log lines in memory so tests can scan them.
-final class LogCapture: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "test") { label in CaptureHandler(capture: self) }
-    }
-
-    var all: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    struct CaptureHandler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            var m = metadata
-            if let e = event.metadata { m.merge(e) { $1 } }
-            let line = "\(event.level) \(event.message) \(m.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
-            capture.lines.withLock { $0.append(line) }
-        }
-    }
-}
-
 /// A node on a fresh test database, with fresh keys.
 final class NodeFixture {
     let db: TestDatabase
