@@ -197,11 +197,15 @@ public struct FederationAPI: Sendable {
                 status: .ok, headers: [.contentType: PullFrame.mediaType],
                 body: ResponseBody { writer in
                     var sent = 0, bytes = 0, more = false
+                    let deadline = ContinuousClock.now + .seconds(settings.serveMaxSeconds)
                     outer: for origin in ours.keys.sorted() {
                         let top = ours[origin]!
                         var next = (pr.vector[origin] ?? 0) + 1
                         while next <= top {
-                            if sent >= maxEntries || bytes >= maxBytes { more = true; break outer }
+                            if sent >= maxEntries || bytes >= maxBytes || (sent > 0 && ContinuousClock.now >= deadline) {
+                                more = true
+                                break outer
+                            }
                             let limit = min(500, maxEntries - sent, Int(top - next + 1))
                             let from = next
                             let page = try await pool.withStore { try $0.entries(origin: origin, fromSeq: from, limit: limit) }

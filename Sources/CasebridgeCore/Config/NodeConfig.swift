@@ -58,7 +58,7 @@ public struct NodeConfig: Sendable, Hashable {
             "node.id", "node.agency", "node.default_region", "database.conninfo", "keys.signing", "keys.pseudonym",
             "policy.publish_roles", "import.date_order", "log.format", "log.level",
             "federation.listen", "federation.endpoint", "federation.certificate", "federation.key", "federation.ca",
-            "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "local.listen",
+            "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "federation.max_seconds", "local.listen",
             "sync.interval_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
         ]
         for (key, entry) in doc.values where !known.contains(key) {
@@ -120,6 +120,7 @@ public struct NodeConfig: Sendable, Hashable {
         f.maxRequestBytes = try positive("federation.max_request_bytes", f.maxRequestBytes)
         f.serveMaxEntries = try positive("federation.max_entries", f.serveMaxEntries)
         f.serveMaxBytes = try positive("federation.max_bytes", f.serveMaxBytes)
+        f.serveMaxSeconds = try positive("federation.max_seconds", f.serveMaxSeconds)
         f.localListen = try address("local.listen", f.localListen)
         f.syncIntervalSeconds = try positive("sync.interval_seconds", f.syncIntervalSeconds)
         f.requestTimeoutSeconds = try positive("sync.request_timeout_seconds", f.requestTimeoutSeconds)
@@ -175,6 +176,8 @@ public struct NodeConfig: Sendable, Hashable {
             # Most entries and bytes served in one pull answer.
             max_entries = \(federation.serveMaxEntries)
             max_bytes = \(federation.serveMaxBytes)
+            # Longest time spent answering one pull; the answer then ends with `more` and the peer pulls again.
+            max_seconds = \(federation.serveMaxSeconds)
 
             [local]
             # Local API for this agency's users and monitoring (/metrics). Keep it on loopback.
@@ -226,6 +229,7 @@ public struct FederationSettings: Sendable, Hashable {
     public var maxRequestBytes = 64 * 1024
     public var serveMaxEntries = 5000
     public var serveMaxBytes = 8 << 20
+    public var serveMaxSeconds = 20
     public var localListen = Address(host: "127.0.0.1", port: 7080)
     public var syncIntervalSeconds = 5
     public var requestTimeoutSeconds = 30
