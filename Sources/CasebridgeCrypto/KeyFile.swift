@@ -1,3 +1,4 @@
+import CasebridgeCore
 import CSodium
 import Foundation
 

@@ -1,3 +1,4 @@
+import CasebridgeCore
 import CSodium
 
 /// An Ed25519 public key with its short identifier.

@@ -1,3 +1,4 @@
+import CasebridgeCore
 import CasebridgeCrypto
 import Foundation
 import Testing

@@ -39,8 +39,8 @@ import Testing
                 guard let k = try? SigningPublicKey(bytes: pk) else { return false }
                 return (try? e.verify(with: k)) != nil
             },
-            decodeBody: { h, body throws(EntryError) in
-                guard let body, let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            decodeBody: { h, entry throws(EntryError) in
+                guard let body = entry.body, let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
                       let caseRef = obj["caseRef"] as? String
                 else { throw EntryError(code: "body", reason: "bad body") }
                 let owners = obj["owners"] as? [String] ?? []

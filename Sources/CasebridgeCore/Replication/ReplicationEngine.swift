@@ -51,8 +51,8 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
 
     /// Checks an entry's signature (and body hash) with a public key; returns false when it does not verify.
     public typealias SignatureCheck = @Sendable (_ entry: SignedEntry, _ publicKey: [UInt8]) -> Bool
-    /// Decodes a verified entry's body (nil body: expunged). Throws to refuse the entry.
-    public typealias BodyDecoder = @Sendable (_ header: EntryHeader, _ body: [UInt8]?) throws(EntryError) -> DecodedBody
+    /// Decodes a verified entry's body (`entry.body` nil: expunged). Throws to refuse the entry.
+    public typealias BodyDecoder = @Sendable (_ header: EntryHeader, _ entry: SignedEntry) throws(EntryError) -> DecodedBody
 
     public var selfId: String
     /// Origins this node trusts (itself included) and their keys.
@@ -213,10 +213,10 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         }
         guard h.seq <= UInt64(Int64.max) else { return refuse(.malformed, "seq out of range") }
         guard let key = originKeys.first(where: { $0.keyId == h.keyId }) else {
-            return refuse(.unknownKey, "key \(Self.hex(h.keyId)) is not a signing key of \(h.origin)")
+            return refuse(.unknownKey, "key \(Hex.encode(h.keyId)) is not a signing key of \(h.origin)")
         }
         guard key.covers(h.seq) else {
-            return refuse(.keyNotValid, "key \(Self.hex(h.keyId)) of \(h.origin) may not sign seq \(h.seq)")
+            return refuse(.keyNotValid, "key \(Hex.encode(h.keyId)) of \(h.origin) may not sign seq \(h.seq)")
         }
         guard checkSignature(entry, key.publicKey) else {
             return refuse(.badSignature, "signature or body hash does not verify")
@@ -249,7 +249,7 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         }
         var body: DecodedBody? = nil
         do {
-            body = try decodeBody(h, entry.body)
+            body = try decodeBody(h, entry)
         } catch {
             return refuse(.malformed, "body: \(error.reason)")
         }
@@ -278,13 +278,6 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         next.append(incoming)
         next.sort { ($0.origin, $0.seq) < ($1.origin, $1.seq) }
         return (next, true)
-    }
-
-    static func hex(_ b: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var s = [UInt8]()
-        for x in b { s.append(digits[Int(x >> 4)]); s.append(digits[Int(x & 15)]) }
-        return String(decoding: s, as: UTF8.self)
     }
 }
 

@@ -36,32 +36,13 @@ public struct Pseudonymizer: Sendable {
             tokens.sort { a, b in a.kind != b.kind ? a.kind < b.kind : a.token.lexicographicallyPrecedes(b.token) }
             subjects.append(PublishedSubject(
                 role: publishRoles.contains(s.role) ? s.role.rawValue : nil,
-                tokens: tokens.map { PublishedToken(kind: $0.kind, token: Self.hex($0.token)) }))
+                tokens: tokens.map { PublishedToken(kind: $0.kind, token: Hex.encode($0.token)) }))
             raw.append(tokens)
         }
         let record = PublishedRecord(
             agency: agency, caseRef: c.caseRef, caseType: c.caseType.rawValue, status: c.status.rawValue,
             jurisdiction: c.jurisdiction, opened: c.opened, contact: c.contact, epoch: key.epoch, subjects: subjects)
         return (record, raw)
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Lower-case hex of `bytes` (what `Hex.encode` gives, without its generic iteration).
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBufferPointer { b in
-            hexDigits.withUnsafeBufferPointer { d in
-                String(unsafeUninitializedCapacity: b.count * 2) { out in
-                    var o = 0
-                    for x in b {
-                        out[o] = d[Int(x >> 4)]
-                        out[o + 1] = d[Int(x & 15)]
-                        o += 2
-                    }
-                    return o
-                }
-            }
-        }
     }
 
     /// The canonical body bytes of a record: JSON with sorted keys, no insignificant whitespace.

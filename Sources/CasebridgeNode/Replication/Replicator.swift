@@ -149,17 +149,14 @@ public struct Replicator: Sendable {
             for (id, vs) in current {
                 records[id] = vs.map { RecordVersion(origin: $0.origin, seq: $0.seq, version: $0.version, deleted: $0.deleted, owners: $0.owners) }
             }
+            // The state machine asks for bodies decoded in `prepare`, found by the entry's signature.
             let frozenVerified = verified, frozenBodies = bodies
-            // Bodies are looked up by header bytes (unique per entry) when the state machine asks for them.
-            var bodyByHeader: [[UInt8]: Result<ReceivedBody?, EntryError>] = [:]
-            for e in entries { if let b = frozenBodies[e.signature] { bodyByHeader[e.header] = b } }
-            let frozenBodyByHeader = bodyByHeader
             let engine = ReplicationEngine<ReceivedBody>(
                 selfId: selfId, keys: keys,
                 checkSignature: { e, pk in frozenVerified[e.signature] == pk },
-                decodeBody: { h, _ throws(EntryError) -> ReplicationEngine<ReceivedBody>.DecodedBody in
+                decodeBody: { h, entry throws(EntryError) -> ReplicationEngine<ReceivedBody>.DecodedBody in
                     let caseRef = String(h.recordId[h.recordId.index(after: h.recordId.firstIndex(of: "/")!)...])
-                    switch frozenBodyByHeader[h.encoded()] {
+                    switch frozenBodies[entry.signature] {
                     case .none, .success(.none):
                         return .init(caseRef: caseRef, owners: [], payload: nil)
                     case .failure(let e):
