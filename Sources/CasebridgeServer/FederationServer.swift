@@ -239,9 +239,7 @@ public struct FederationAPI: Sendable {
                 throw APIError(.badRequest, "origin-mismatch", "field `origin` must be the calling node's id")
             }
             scheduler?.notify(peer: n.origin)
-            var r = Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"accepted":true}"#)))
-            r.headers[.contentType] = "application/json"
-            return r
+            return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"accepted":true}"#)))
         }
 
         router.get("/federation/v1/card") { _, _ -> Response in

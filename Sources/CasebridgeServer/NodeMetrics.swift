@@ -70,15 +70,13 @@ public final class NodeMetrics: Sendable {
             if let h = help[name] { out += "# HELP \(name) \(h.help)\n# TYPE \(name) \(h.type)\n" }
             for (k, v) in cs where k.name == name { out += "\(name)\(Self.labelText(k.labels)) \(Self.number(v))\n" }
             for (k, h) in hs where k.name == name {
-                var cumulative = 0
+                // `observe` already counts each observation in every bucket it fits: the buckets are cumulative.
                 for b in Self.bucketBounds {
-                    cumulative = h.buckets[b] ?? cumulative
                     out += "\(name)_bucket\(Self.labelText(k.labels + ["le=\"\(Self.number(b))\""])) \(h.buckets[b] ?? 0)\n"
                 }
                 out += "\(name)_bucket\(Self.labelText(k.labels + ["le=\"+Inf\""])) \(h.count)\n"
                 out += "\(name)_sum\(Self.labelText(k.labels)) \(h.sum)\n"
                 out += "\(name)_count\(Self.labelText(k.labels)) \(h.count)\n"
-                _ = cumulative
             }
         }
         return out

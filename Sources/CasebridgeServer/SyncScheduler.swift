@@ -236,13 +236,14 @@ public final class SyncScheduler: Service, Sendable {
         do {
             let r = try await client.pull(peer: peer, endpoint: endpoint, pool: pool, logger: logger)
             metrics.increment("casebridge_sync_pulls_total", ["peer": peer, "result": "ok"])
-            for (origin, _) in r.report.advanced { _ = origin }
             if r.report.applied > 0 {
                 metrics.increment("casebridge_entries_applied_total", ["peer": peer], by: Double(r.report.applied))
                 logger.info(
                     "pulled", metadata: ["peer": "\(peer)", "applied": "\(r.report.applied)", "duplicates": "\(r.report.duplicates)", "rejected": "\(r.report.rejected.count)"])
             }
-            for rej in r.report.rejected { _ = rej; metrics.increment("casebridge_entries_rejected_total", ["peer": peer]) }
+            if !r.report.rejected.isEmpty {
+                metrics.increment("casebridge_entries_rejected_total", ["peer": peer], by: Double(r.report.rejected.count))
+            }
             let theirs = r.theirVector
             let applied = r.report.applied
             try? await pool.withStore { try $0.notePull(peer: peer, success: true, error: nil, theirVector: theirs, applied: applied) }

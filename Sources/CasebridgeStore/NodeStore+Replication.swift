@@ -113,7 +113,7 @@ extension NodeStore {
     /// The current versions of `recordIds`: from record_versions, else the single row of records.
     public func currentVersions(_ recordIds: Set<String>) throws -> [String: [StoredVersion]] {
         guard !recordIds.isEmpty else { return [:] }
-        let ids = "{" + recordIds.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        let ids = Self.encodeTextArray(Array(recordIds))
         var out: [String: [StoredVersion]] = [:]
         for r in try db.execute(
             "SELECT record_id, origin, seq, version::text, deleted, owners::text FROM casebridge.record_versions WHERE record_id = ANY($1::text[])",
@@ -186,7 +186,7 @@ extension NodeStore {
         }
         mark("log")
         if !records.isEmpty {
-            let ids = "{" + records.map { "\"" + $0.recordId.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+            let ids = Self.encodeTextArray(records.map(\.recordId))
             try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
             let encoder = JSONEncoder.sorted
             try db.copyIn("COPY casebridge.record_versions (record_id, origin, seq, version, deleted, owners) FROM STDIN") { send in
@@ -323,8 +323,9 @@ extension NodeStore {
         return s.dropFirst().dropLast().split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
     }
 
+    /// A PostgreSQL text[] literal, each element quoted with its backslashes and quotes escaped.
     static func encodeTextArray(_ a: [String]) -> String {
-        "{" + a.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}"
+        "{" + a.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }
 
