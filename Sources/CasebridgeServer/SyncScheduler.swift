@@ -153,6 +153,28 @@ public final class PeerClient: Sendable {
             peer: peer, report: report, more: end?.more ?? true, complete: end != nil, theirVector: end?.vector ?? [:], seconds: seconds)
     }
 
+    /// Pulls from `peer` until caught up: an answer cut short by a limit is followed at once by another pull.
+    /// `progress` sees the running total; `afterEachPull` sees each pull's own result. Returns the last pull's
+    /// result with the total report.
+    public func catchUp(
+        peer: String, endpoint: String, pool: StorePool, logger: Logger, maxEntries: Int? = nil,
+        progress: (@Sendable (ApplyReport) -> Void)? = nil, afterEachPull: (@Sendable (PullResult) async -> Void)? = nil
+    ) async throws -> PullResult {
+        var total = ApplyReport()
+        while true {
+            let before = total
+            var r = try await pull(
+                peer: peer, endpoint: endpoint, pool: pool, logger: logger, maxEntries: maxEntries,
+                progress: progress.map { p in { @Sendable rep in var t = before; t.add(rep); p(t) } })
+            await afterEachPull?(r)
+            total.add(r.report)
+            if !(r.more && r.report.applied > 0) {
+                r.report = total
+                return r
+            }
+        }
+    }
+
     /// Asks `peer` to pull from this node soon.
     public func notify(peer: String, endpoint: String, vector: [String: UInt64]) async throws {
         var request = HTTPClientRequest(url: endpoint + "/federation/v1/notify")

@@ -317,25 +317,21 @@ struct PeersCommand: AsyncParsableCommand {
                 let client = try PeerClient(config: cfg)
                 var results: [PullResult] = []
                 var failed = false
+                let showProgress = format == .text && isatty(2) != 0
                 for p in peers {
-                    var total = ApplyReport()
-                    var last: PullResult? = nil
                     do {
-                        repeat {
-                            let before = total.applied
-                            let showProgress = format == .text && isatty(2) != 0
-                            let r = try await client.pull(peer: p.nodeId, endpoint: p.endpoint!, pool: pool, logger: logger) { rep in
-                                if showProgress { FileHandle.standardError.write(Data("\r\(p.nodeId): \(before + rep.applied) entries applied".utf8)) }
-                            }
-                            total.add(r.report)
-                            last = r
-                            let theirs = r.theirVector
-                            let applied = r.report.applied
-                            try? await pool.withStore { try $0.notePull(peer: p.nodeId, success: true, error: nil, theirVector: theirs, applied: applied) }
-                        } while last!.more && last!.report.applied > 0
-                        if format == .text && isatty(2) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-                        var r = last!
-                        r.report = total
+                        let r = try await client.catchUp(
+                            peer: p.nodeId, endpoint: p.endpoint!, pool: pool, logger: logger,
+                            progress: { rep in
+                                if showProgress { FileHandle.standardError.write(Data("\r\(p.nodeId): \(rep.applied) entries applied".utf8)) }
+                            },
+                            afterEachPull: { r in
+                                try? await pool.withStore {
+                                    try $0.notePull(peer: p.nodeId, success: true, error: nil, theirVector: r.theirVector, applied: r.report.applied)
+                                }
+                            })
+                        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+                        let total = r.report
                         results.append(r)
                         if format == .text {
                             print("\(p.nodeId): applied \(total.applied), duplicates \(total.duplicates), refused \(total.rejected.count)")

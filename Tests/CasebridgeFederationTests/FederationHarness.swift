@@ -121,16 +121,15 @@ final class TestNode: @unchecked Sendable {
     @discardableResult
     func pull(from peer: TestNode, maxEntries: Int? = nil) async throws -> ApplyReport {
         let client = try PeerClient(config: config)
-        defer { Task { await client.shutdown() } }
         let pool = StorePool(conninfo: config.database, maxConnections: 2)
-        var total = ApplyReport()
-        while true {
-            let r = try await client.pull(peer: peer.id, endpoint: peer.endpoint, pool: pool, logger: logger, maxEntries: maxEntries)
-            total.add(r.report)
-            if !(r.more && r.report.applied > 0) { break }
+        do {
+            let r = try await client.catchUp(peer: peer.id, endpoint: peer.endpoint, pool: pool, logger: logger, maxEntries: maxEntries)
+            await client.shutdown()
+            return r.report
+        } catch {
+            await client.shutdown()
+            throw error
         }
-        await client.shutdown()
-        return total
     }
 
     func vector() throws -> [String: UInt64] { try store.vector().counters }
