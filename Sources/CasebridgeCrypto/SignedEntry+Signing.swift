@@ -40,3 +40,12 @@ extension SignedEntry {
         return decoded
     }
 }
+
+extension SignedEntry {
+    /// What makes two copies of an entry the same entry: BLAKE2b-256 of its header and signature. The body is
+    /// left out on purpose: the signed header commits to the body's hash, and a copy whose body was expunged
+    /// (or one that still has it) is the same entry, not an equivocation.
+    public var identityDigest: [UInt8] {
+        Blake2b.hash(Array("casebridge.entry-id.v1".utf8) + header + signature)
+    }
+}

@@ -1,5 +1,6 @@
 public import CasebridgeCore
 public import CasebridgeCrypto
+public import CasebridgeStore
 
 /// A node's loaded configuration and keys: what every node operation needs.
 public final class NodeContext: Sendable {
@@ -30,6 +31,11 @@ public final class NodeContext: Sendable {
     /// The pseudonymizer configured for this node.
     public var pseudonymizer: Pseudonymizer {
         Pseudonymizer(key: pseudonymKey, agency: config.agency, publishRoles: config.publishRoles)
+    }
+
+    /// Alert scan settings from the configuration.
+    public var alertSettings: NodeStore.AlertScanSettings {
+        .init(config.investigators)
     }
 
     /// The record id of one of this node's cases: `nodeId/caseRef`.

@@ -1,5 +1,6 @@
 public import CasebridgeCore
-import CasebridgeNode
+public import CasebridgeNode
+import CasebridgeCrypto
 public import CasebridgeStore
 import Foundation
 public import Hummingbird
@@ -63,23 +64,103 @@ public struct PeersStatus: Sendable, Codable {
     }
 }
 
-/// The local API: health, metrics, peer status. Plain HTTP on loopback by default.
+/// Request context of the local API: the authenticated user, once the token middleware has run.
+public struct LocalContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: UserAccounts.Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+}
+
+/// Authenticates every `/v1/` request with its bearer token (401 otherwise). `/healthz` and `/metrics` are open.
+struct TokenAuthMiddleware: RouterMiddleware {
+    typealias Context = LocalContext
+    let pool: StorePool
+    let accounts: UserAccounts
+
+    func handle(_ request: Request, context: LocalContext, next: (Request, LocalContext) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            var e = APIError(.unauthorized, "unauthorized", "send `Authorization: Bearer <token>` (run `casebridge login`)")
+            e.headers[.wwwAuthenticate] = "Bearer realm=\"casebridge\""
+            throw e
+        }
+        let token = String(header.dropFirst(7))
+        let accounts = self.accounts
+        let result = try await pool.withStore { try accounts.authenticate(token, store: $0) }
+        switch result {
+        case .success(let p):
+            var c = context
+            c.principal = p
+            c.logger[metadataKey: "user"] = "\(p.user)"
+            return try await next(request, c)
+        case .failure(let d):
+            var e: APIError
+            switch d {
+            case .locked: e = APIError(.unauthorized, "account-locked", "too many failed attempts: the account is locked for a while")
+            case .disabled: e = APIError(.unauthorized, "account-disabled", "the account is disabled; ask an admin")
+            case .expired: e = APIError(.unauthorized, "token-expired", "the token has expired; ask an admin for `casebridge users reset-token`")
+            case .malformed, .unknown, .wrong: e = APIError(.unauthorized, "invalid-token", "the token is not valid")
+            }
+            e.headers[.wwwAuthenticate] = "Bearer realm=\"casebridge\", error=\"invalid_token\""
+            throw e
+        }
+    }
+}
+
+/// The local API: health and metrics (open, loopback), and the investigators' API (`/v1/...`, bearer tokens,
+/// roles as in `AccessPolicy`, every decision audited).
 public struct LocalAPI: Sendable {
     public let pool: StorePool
     public let metrics: NodeMetrics
+    public let context: NodeContext
     public let logger: Logger
+    /// Largest request body accepted.
+    public var maxRequestBytes = 64 * 1024
 
-    public init(pool: StorePool, metrics: NodeMetrics, logger: Logger) {
+    public init(pool: StorePool, metrics: NodeMetrics, context: NodeContext, logger: Logger) {
         self.pool = pool
         self.metrics = metrics
+        self.context = context
         self.logger = logger
     }
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: JSONErrorMiddleware<BasicRequestContext>(listener: "local", metrics: metrics, logger: logger))
+    var accounts: UserAccounts { UserAccounts(settings: context.config.investigators, logger: logger) }
+
+    /// Checks the caller's role for `action`; a refusal is logged and audited, and answered 403.
+    func authorize(_ action: LocalAction, _ ctx: LocalContext, target: String? = nil) async throws -> UserAccounts.Principal {
+        guard let p = ctx.principal else { throw APIError(.unauthorized, "unauthorized", "authentication required") }
+        guard AccessPolicy.allows(p.role, action) else {
+            logger.warning("access refused", metadata: ["user": "\(p.user)", "role": "\(p.role.rawValue)", "action": "\(action.rawValue)"])
+            let event = AuditEvent(actor: p.user, role: p.role.rawValue, action: action.rawValue, outcome: "refused", reason: "role", target: target)
+            _ = try? await pool.withStore { try AuditLog().record(event, store: $0) }
+            throw APIError(.forbidden, "forbidden", "role `\(p.role.rawValue)` may not perform `\(action.rawValue)`")
+        }
+        return p
+    }
+
+    /// Appends an audit row for an allowed action; the action fails (503) when it cannot be audited.
+    func audit(_ event: AuditEvent) async throws -> AuditRow {
+        do {
+            return try await pool.withStore { try AuditLog().record(event, store: $0) }
+        } catch {
+            logger.error("audit write failed", metadata: ["error": "\(error)"])
+            throw APIError(.serviceUnavailable, "audit-unavailable", "the audit log cannot be written; the request was not served")
+        }
+    }
+
+    public func router() -> Router<LocalContext> {
+        let router = Router(context: LocalContext.self)
+        router.add(middleware: JSONErrorMiddleware<LocalContext>(listener: "local", metrics: metrics, logger: logger))
+        router.add(middleware: TokenAuthMiddleware(pool: pool, accounts: accounts))
         let pool = self.pool
         let metrics = self.metrics
+        let node = self.context
+        let limit = maxRequestBytes
+        let logger = self.logger
 
         router.get("/healthz") { _, _ -> Response in
             do {
@@ -108,19 +189,219 @@ public struct LocalAPI: Sendable {
             }
             text += NodeMetrics.gauge("casebridge_peer_lag_entries", help: "Entries a peer holds that this node lacks, by peer and origin.", lag)
             text += NodeMetrics.gauge("casebridge_peer_last_success_timestamp_seconds", help: "Last successful pull, by peer.", lastSuccess)
+            let open = try await pool.withStore { try $0.db.execute("SELECT count(*) FROM private.alerts WHERE acked_at IS NULL").scalar }
+            text += NodeMetrics.gauge("casebridge_alerts_open", help: "Alerts not yet acknowledged.", [([:], Double(open ?? "0") ?? 0)])
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))
         }
 
-        router.get("/v1/peers") { _, _ -> Response in
+        router.get("/v1/whoami") { _, ctx -> Response in
+            let p = try await self.authorize(.whoami, ctx)
+            return try Self.encode(p)
+        }
+
+        router.get("/v1/peers") { _, ctx -> Response in
+            let p = try await self.authorize(.peersStatus, ctx)
             let status = try await pool.withStore { try PeersStatus.make(store: $0) }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.pretty.encode(status))))
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.peersStatus.rawValue, outcome: "allowed"))
+            return try Self.encode(status)
+        }
+
+        router.post("/v1/search") { request, ctx -> Response in
+            let p = try await self.authorize(.search, ctx)
+            let req = try await readJSON(SearchRequest.self, request: request, limit: limit)
+            if let problem = req.purpose.problem { throw APIError(.badRequest, "purpose-required", problem) }
+            if let problem = req.query.problem { throw APIError(.badRequest, "bad-request", problem) }
+            if req.query.isRepeated(in: req.purpose.caseNumber + " " + req.purpose.reason) {
+                throw APIError(.badRequest, "purpose-contains-identifier", "the purpose repeats a searched identifier; state the case number and reason only")
+            }
+            let q = req.query.searchQuery(purpose: req.purpose.text)
+            let search = CaseSearch(context: node, logger: logger)
+            let kinds = try Self.inputErrors { try search.identifiers(of: q).map(\.kind.rawValue) }
+            let hits = try await pool.withStore { store in try CaseSearch(context: node, logger: logger).run(q, store: store) }
+            let row = try await self.audit(.init(
+                actor: p.user, role: p.role.rawValue, action: LocalAction.search.rawValue, outcome: "allowed", purpose: req.purpose.text,
+                counts: ["identifiers": kinds.count, "hits": hits.count, "origins": Set(hits.map(\.origin)).count],
+                details: ["kinds": Array(Set(kinds)).sorted().joined(separator: ",")]))
+            return try Self.encode(SearchResponse(purpose: req.purpose, searchedAt: row.at, auditSeq: row.seq, hits: hits))
+        }
+
+        router.get("/v1/cases/:ref") { _, ctx -> Response in
+            let ref = try ctx.parameters.require("ref")
+            let p = try await self.authorize(.caseView, ctx, target: ref)
+            guard let data = try await pool.withStore({ try CaseView.json(caseRef: ref, store: $0) }) else {
+                _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseView.rawValue, outcome: "allowed", target: ref, counts: ["found": 0]))
+                throw APIError(.notFound, "not-found", "no case with that reference on this node")
+            }
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseView.rawValue, outcome: "allowed", target: ref, counts: ["found": 1]))
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+
+        router.get("/v1/alerts") { request, ctx -> Response in
+            let p = try await self.authorize(.alertsList, ctx)
+            let all = request.uri.queryParameters.get("all") == "true"
+            let owner = AccessPolicy.seesAllWatches(p.role) ? nil : p.user
+            let alerts = try await pool.withStore { try $0.alerts(all: all, watchOwner: owner) }
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.alertsList.rawValue, outcome: "allowed", counts: ["alerts": alerts.count]))
+            struct Out: Encodable { var alerts: [NodeStore.AlertRow] }
+            return try Self.encode(Out(alerts: alerts))
+        }
+
+        router.post("/v1/alerts/:id/ack") { _, ctx -> Response in
+            guard let id = ctx.parameters.get("id").flatMap({ Int64($0) }) else { throw APIError(.badRequest, "bad-request", "alert id must be a number") }
+            let p = try await self.authorize(.alertsAck, ctx, target: String(id))
+            let ok = try await pool.withStore { try $0.ackAlert(id: id, by: p.user) }
+            guard ok else { throw APIError(.notFound, "not-found", "no open alert with that id") }
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.alertsAck.rawValue, outcome: "allowed", target: String(id)))
+            return Self.json(#"{"acked":true}"#)
+        }
+
+        router.get("/v1/watches") { _, ctx -> Response in
+            let p = try await self.authorize(.watchList, ctx)
+            let owner = AccessPolicy.seesAllWatches(p.role) ? nil : p.user
+            let watches = try await pool.withStore { try $0.watches(owner: owner) }
+            struct Out: Encodable { var watches: [NodeStore.WatchRow] }
+            return try Self.encode(Out(watches: watches))
+        }
+
+        router.post("/v1/watches") { request, ctx -> Response in
+            let p = try await self.authorize(.watchAdd, ctx)
+            let req = try await readJSON(WatchRequest.self, request: request, limit: limit)
+            if let problem = req.purpose.problem { throw APIError(.badRequest, "purpose-required", problem) }
+            if let problem = req.query.problem { throw APIError(.badRequest, "bad-request", problem) }
+            if req.query.isRepeated(in: req.purpose.caseNumber + " " + req.purpose.reason) {
+                throw APIError(.badRequest, "purpose-contains-identifier", "the purpose repeats a watched identifier; state the case number and reason only")
+            }
+            let q = req.query.searchQuery(purpose: req.purpose.text)
+            let ids = try Self.inputErrors { try CaseSearch(context: node, logger: logger).identifiers(of: q) }
+            let pseudonymizer = node.pseudonymizer
+            let tokens = ids.map { (kind: $0.kind.rawValue, token: pseudonymizer.token($0)) }
+            let epoch = node.pseudonymKey.epoch
+            let purposeText = req.purpose.text
+            let (watchIds, raised) = try await pool.withStore { store in
+                try store.db.transaction {
+                    var out: [Int64] = []
+                    var raised = 0
+                    for t in tokens {
+                        let id = try store.addWatch(owner: p.user, kind: t.kind, token: t.token, epoch: epoch, purpose: purposeText)
+                        out.append(id)
+                        raised += try store.scanWatch(id: id).count
+                    }
+                    try AuditLog().record(
+                        .init(actor: p.user, role: p.role.rawValue, action: LocalAction.watchAdd.rawValue, outcome: "allowed", purpose: purposeText,
+                              counts: ["watches": out.count, "alerts": raised], details: ["kinds": tokens.map(\.kind).joined(separator: ",")]),
+                        store: store, inTransaction: true)
+                    return (out, raised)
+                }
+            }
+            struct Out: Encodable { var watches: [Int64]; var alertsRaised: Int }
+            return try Self.encode(Out(watches: watchIds, alertsRaised: raised), status: .created)
+        }
+
+        router.delete("/v1/watches/:id") { _, ctx -> Response in
+            guard let id = ctx.parameters.get("id").flatMap({ Int64($0) }) else { throw APIError(.badRequest, "bad-request", "watch id must be a number") }
+            let p = try await self.authorize(.watchRemove, ctx, target: String(id))
+            let owner = AccessPolicy.seesAllWatches(p.role) ? nil : p.user
+            let ok = try await pool.withStore { try $0.removeWatch(id: id, owner: owner) }
+            guard ok else { throw APIError(.notFound, "not-found", "no active watch with that id that you may remove") }
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.watchRemove.rawValue, outcome: "allowed", target: String(id)))
+            return Self.json(#"{"removed":true}"#)
+        }
+
+        router.get("/v1/audit") { request, ctx -> Response in
+            let p = try await self.authorize(.auditRead, ctx)
+            let since = request.uri.queryParameters.get("since")
+            if let since, Self.parseTime(since) == nil { throw APIError(.badRequest, "bad-request", "`since` must be an ISO 8601 date or time, e.g. 2026-11-01 or 2026-11-01T00:00:00Z") }
+            let after = request.uri.queryParameters.get("after").flatMap { UInt64($0) } ?? 0
+            let max = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 5000, 10_000)
+            let rows = try await pool.withStore { try AuditLog().export(store: $0, since: since.flatMap(Self.parseTime), afterSeq: after, limit: max) }
+            _ = try await self.audit(.init(
+                actor: p.user, role: p.role.rawValue, action: "audit.export", outcome: "allowed", counts: ["rows": rows.count],
+                details: since.map { ["since": $0] }))
+            struct Out: Encodable { var rows: [AuditLog.ExportedRow]; var next: UInt64? }
+            return try Self.encode(Out(rows: rows, next: rows.count == max ? rows.last?.seq : nil))
+        }
+
+        router.get("/v1/audit/verify") { _, ctx -> Response in
+            let p = try await self.authorize(.auditRead, ctx)
+            // Verify first, then record the verification (which extends the chain past what was verified).
+            let result = try await pool.withStore { try AuditLog().verify(store: $0) }
+            _ = try await self.audit(.init(
+                actor: p.user, role: p.role.rawValue, action: "audit.verify", outcome: "allowed",
+                counts: ["rows": Int(result.rows)], details: ["result": result.ok ? "intact" : (result.problem?.kind ?? "broken")]))
+            return try Self.encode(result)
+        }
+
+        router.get("/v1/retention/due") { request, ctx -> Response in
+            let p = try await self.authorize(.retentionDue, ctx)
+            let within = request.uri.queryParameters.get("within").flatMap { Int($0) } ?? 30
+            let years = node.config.investigators.reviewYears
+            let due = try await pool.withStore { try $0.reviewsDue(withinDays: within, retentionYears: years) }
+            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.retentionDue.rawValue, outcome: "allowed", counts: ["cases": due.count, "withinDays": within]))
+            struct Out: Encodable { var withinDays: Int; var reviewYears: Int; var cases: [NodeStore.ReviewRow] }
+            return try Self.encode(Out(withinDays: within, reviewYears: years, cases: due))
+        }
+
+        router.post("/v1/cases/:ref/revalidate") { request, ctx -> Response in
+            let ref = try ctx.parameters.require("ref")
+            let p = try await self.authorize(.caseRevalidate, ctx, target: ref)
+            let req = try await readJSON(ReasonRequest.self, request: request, limit: limit)
+            guard !req.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError(.badRequest, "reason-required", "field `reason` is required") }
+            let years = node.config.investigators.reviewYears
+            let date = try await pool.withStore { store in
+                try store.db.transaction { () -> String? in
+                    guard let d = try store.revalidate(caseRef: ref, years: years) else { return nil }
+                    try AuditLog().record(
+                        .init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseRevalidate.rawValue, outcome: "allowed", purpose: req.reason, target: ref, details: ["reviewBy": d]),
+                        store: store, inTransaction: true)
+                    return d
+                }
+            }
+            guard let date else { throw APIError(.notFound, "not-found", "no case with that reference on this node") }
+            struct Out: Encodable { var caseRef: String; var reviewBy: String }
+            return try Self.encode(Out(caseRef: ref, reviewBy: date))
+        }
+
+        router.post("/v1/cases/:ref/purge") { request, ctx -> Response in
+            let ref = try ctx.parameters.require("ref")
+            let p = try await self.authorize(.casePurge, ctx, target: ref)
+            let req = try await readJSON(ReasonRequest.self, request: request, limit: limit)
+            guard !req.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError(.badRequest, "reason-required", "field `reason` is required") }
+            let report: CasePurger.Report
+            do {
+                report = try await pool.withStore { try CasePurger(context: node, logger: logger).purge(caseRef: ref, reason: req.reason, actor: p.user, role: p.role.rawValue, store: $0) }
+            } catch let e as CaseDeleter.Refused {
+                throw APIError(.conflict, "refused", e.reason)
+            }
+            return try Self.encode(report)
         }
         return router
     }
 
+    /// Turns a query identifier that does not normalize into a 400 naming the field.
+    static func inputErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as SearchInputError {
+            throw APIError(.badRequest, "bad-identifier", e.description)
+        }
+    }
+
+    /// Parses `2026-11-01` or a full ISO 8601 time into what PostgreSQL reads as a timestamptz.
+    static func parseTime(_ s: String) -> String? {
+        let f = ISO8601DateFormatter()
+        if f.date(from: s) != nil { return s }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if f.date(from: s) != nil { return s }
+        f.formatOptions = [.withFullDate]
+        if f.date(from: s) != nil { return s + "T00:00:00Z" }
+        return nil
+    }
+
     static func json(_ s: String) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+
+    static func encode<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.pretty.encode(value))))
     }
 }

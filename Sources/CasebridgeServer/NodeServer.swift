@@ -1,5 +1,5 @@
 public import CasebridgeCore
-import CasebridgeNode
+public import CasebridgeNode
 import CasebridgeStore
 import Foundation
 import Hummingbird
@@ -18,6 +18,8 @@ public final class NodeServer: Sendable {
     public let metrics: NodeMetrics
     public let client: PeerClient
     public let scheduler: SyncScheduler
+    /// Configuration and keys (the local API tokenizes queries and signs purges).
+    public let context: NodeContext
     let logger: Logger
     let federationPort = PortBox()
     let localPort = PortBox()
@@ -25,6 +27,7 @@ public final class NodeServer: Sendable {
     public init(config: NodeConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
+        context = try NodeContext(config: config)
         pool = StorePool(conninfo: config.database, maxConnections: 8)
         metrics = NodeMetrics()
         client = try PeerClient(config: config)
@@ -55,14 +58,20 @@ public final class NodeServer: Sendable {
             logger: logger)
         let locPort = localPort
         let local = Application(
-            router: LocalAPI(pool: pool, metrics: metrics, logger: logger).router(),
+            router: LocalAPI(pool: pool, metrics: metrics, context: context, logger: logger).router(),
             configuration: .init(address: .hostname(cfg.federation.localListen.host, port: cfg.federation.localListen.port), serverName: "casebridge-local"),
             onServerRunning: { channel in locPort.value.withLock { $0 = channel.localAddress?.port } },
             logger: logger)
         let notifier = Notifier(pool: pool, client: client, selfId: cfg.nodeId, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier),
+        ]
+        if let hook = cfg.investigators.alertHook {
+            services.append(.init(service: AlertForwarder(pool: pool, hook: hook, logger: logger)))
+        }
         return ServiceGroup(
             configuration: .init(
-                services: [.init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier)],
+                services: services,
                 gracefulShutdownSignals: signals, logger: logger))
     }
 

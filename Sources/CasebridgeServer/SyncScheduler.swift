@@ -33,6 +33,8 @@ public struct PeerError: Error, CustomStringConvertible, Sendable {
 public final class PeerClient: Sendable {
     public let client: HTTPClient
     let selfId: String
+    /// What raises alerts as entries apply.
+    let alerts: NodeStore.AlertScanSettings
     let timeout: TimeAmount
     let pullMaxEntries: Int
     let pullMaxBytes: Int
@@ -54,6 +56,7 @@ public final class PeerClient: Sendable {
         hc.decompression = .disabled
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: hc)
         selfId = config.nodeId
+        alerts = NodeStore.AlertScanSettings(config.investigators)
         timeout = .seconds(Int64(s.requestTimeoutSeconds))
         pullMaxEntries = s.pullMaxEntries
         pullMaxBytes = s.pullMaxBytes
@@ -92,7 +95,7 @@ public final class PeerClient: Sendable {
         var batch: [SignedEntry] = []
         var report = ApplyReport()
         var end: PullEnd? = nil
-        let replicator = Replicator(selfId: selfId, logger: logger)
+        let replicator = Replicator(selfId: selfId, logger: logger, alerts: alerts)
         let keys = try await pool.withStore { try Replicator.keys(store: $0) }
         // Pipelined: batch N+1 is verified on the CPU while batch N's transaction runs in the database.
         var inFlight: Task<ApplyReport, any Error>? = nil

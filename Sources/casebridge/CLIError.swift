@@ -79,6 +79,14 @@ func describe(_ error: any Error) -> (String, Int32) {
         }
     case let e as ServerError: return (e.reason, e.code == "keyfile.permissions" ? Exit.noPermission : Exit.config)
     case let e as PeerError: return (e.description, Exit.unavailable)
+    case let e as LocalAPIError:
+        switch e.status {
+        case 0, 500...: return (e.description, Exit.unavailable)
+        case 401, 403: return (e.description, Exit.noPermission)
+        case 404: return (e.description, Exit.noInput)
+        default: return (e.description, Exit.dataError)
+        }
+    case let e as UserAccounts.Refused: return (e.reason, Exit.dataError)
     default: return ("\(error)", Exit.software)
     }
 }

@@ -17,6 +17,7 @@ struct Casebridge: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, KeysCommand.self, DBCommand.self, CasesCommand.self, SearchCommand.self,
             StatusCommand.self, CACommand.self, CertCommand.self, TrustCommand.self, ServeCommand.self, PeersCommand.self,
+            UsersCommand.self, LoginCommand.self, AlertsCommand.self, WatchCommand.self, AuditCommand.self, RetentionCommand.self,
             DevCommand.self, BenchCommand.self,
         ]
     )

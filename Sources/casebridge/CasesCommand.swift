@@ -2,13 +2,14 @@ public import ArgumentParser
 import CasebridgeCore
 import CasebridgeCrypto
 import CasebridgeNode
+import CasebridgeServer
 import CasebridgeStore
 import Foundation
 
 struct CasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cases", abstract: "Import, inspect and delete this node's cases.",
-        subcommands: [Import.self, Show.self, Delete.self])
+        subcommands: [Import.self, Show.self, Delete.self, Revalidate.self, Purge.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -78,9 +79,9 @@ struct CasesCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a case as held privately and, beside it, exactly what the node publishes.")
+            abstract: "Show one of your agency's cases as held privately and, beside it, exactly what the node publishes (through the local API; audited).")
 
-        @OptionGroup var options: NodeOptions
+        @OptionGroup var api: APIOptions
 
         @Argument(help: "The case reference.")
         var ref: String
@@ -90,54 +91,70 @@ struct CasesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors(format: format) {
-                let (_, store, _) = try options.openNode()
-                guard let priv = try store.privateCase(caseRef: ref) else {
-                    throw CLIError(message: "no case with that reference on this node", code: Exit.dataError)
-                }
-                let head = try store.recordHead(recordId: priv.recordId)
-                let header = try head.map { try EntryHeader(decoding: $0.entry.header) }
-                let body = head?.entry.body.map { String(decoding: $0, as: UTF8.self) }
+                let data = try await api.client().send("GET", "/v1/cases/" + pathSegment(ref))
                 if format == .json {
-                    var obj: [String: Any] = [
-                        "private": (try? JSONSerialization.jsonObject(with: Data(priv.json.utf8))) ?? priv.json,
-                        "deleted": priv.deleted,
-                    ]
-                    if let head, let header {
-                        obj["published"] = [
-                            "recordId": priv.recordId, "origin": head.origin, "seq": head.seq,
-                            "kind": header.kind.description, "version": header.version.counters,
-                            "keyId": Hex.encode(header.keyId), "bodyHash": Hex.encode(header.bodyHash),
-                            "timestamp": header.timestamp,
-                            "body": body.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? NSNull(),
-                            "entryBytes": ["header": head.entry.header.count, "body": head.entry.body?.count ?? 0, "signature": head.entry.signature.count],
-                        ] as [String: Any]
-                    }
-                    let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
+                    return
+                }
+                let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+                print("== PRIVATE (stays on this node) ==")
+                print(pretty(obj["private"]))
+                if obj["deleted"] as? Bool == true { print("(deleted)") }
+                print("")
+                print("== PUBLISHED (what other agencies receive) ==")
+                if let p = obj["published"] as? [String: Any] {
+                    print("entry: origin \(p["origin"] ?? "?") seq \(p["seq"] ?? "?") kind \(p["kind"] ?? "?") version \(pretty(p["version"], compact: true))")
+                    print("signed by key \(p["keyId"] ?? "?"), body hash \(p["bodyHash"] ?? "?")")
+                    if let body = p["body"], !(body is NSNull) { print(pretty(body)) }
                 } else {
-                    print("== PRIVATE (stays on this node) ==")
-                    print(pretty(priv.json))
-                    if priv.deleted { print("(deleted)") }
-                    print("")
-                    print("== PUBLISHED (what other agencies receive) ==")
-                    if let head, let header {
-                        print("entry: origin \(head.origin) seq \(head.seq) kind \(header.kind) version \(header.version)")
-                        print("signed by key \(Hex.encode(header.keyId)), body hash \(Hex.encode(header.bodyHash))")
-                        if let body { print(pretty(body)) }
-                    } else {
-                        print("(nothing published)")
-                    }
+                    print("(nothing published)")
                 }
             }
         }
 
-        func pretty(_ json: String) -> String {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
-                  let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-            else { return json }
+        func pretty(_ value: Any?, compact: Bool = false) -> String {
+            guard let value, JSONSerialization.isValidJSONObject(value),
+                  let data = try? JSONSerialization.data(withJSONObject: value, options: compact ? [.sortedKeys] : [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            else { return value.map { "\($0)" } ?? "null" }
             return String(decoding: data, as: UTF8.self)
         }
     }
+
+    struct Revalidate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keep a case past its review date (28 CFR 23.20(h)): sets the review date retention.review_years ahead (supervisors; audited).")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The case reference.") var ref: String
+        @Option(help: "Why the case remains relevant (required).") var reason: String
+        @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReportingErrors(format: format) {
+                struct Out: Codable { var caseRef: String; var reviewBy: String }
+                let out = try await api.client().call("POST", "/v1/cases/\(pathSegment(ref))/revalidate", body: ReasonRequest(reason: reason), as: Out.self)
+                if format == .json { try printJSON(out) } else { print("\(out.caseRef): next review by \(out.reviewBy)") }
+            }
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Expunge a case: its tokens and published bodies disappear from every node, the private record is deleted (supervisors; audited).")
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The case reference.") var ref: String
+        @Option(help: "Why the case is purged (required).") var reason: String
+        @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReportingErrors(format: format) {
+                let out = try await api.client().call("POST", "/v1/cases/\(pathSegment(ref))/purge", body: ReasonRequest(reason: reason), as: CasePurger.Report.self)
+                if format == .json { try printJSON(out) } else {
+                    print("\(out.caseRef): purged (purge entry seq \(out.seq); \(out.bodiesDropped) published bod\(out.bodiesDropped == 1 ? "y" : "ies") dropped here, peers drop theirs when they sync)")
+                }
+            }
+        }
+    }
+}
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -164,6 +181,5 @@ struct CasesCommand: AsyncParsableCommand {
             }
         }
     }
-}
 
 extension ImportFormat: ExpressibleByArgument {}

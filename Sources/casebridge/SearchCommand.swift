@@ -2,90 +2,36 @@ import ArgumentParser
 import CasebridgeCore
 import CasebridgeCrypto
 import CasebridgeNode
+import CasebridgeServer
 import CasebridgeStore
 import Foundation
 
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Find cases, at any agency, that share identifiers with the query.",
+        abstract: "Find cases, at any agency, that share identifiers with the query (through your node's local API).",
         discussion: """
-            Identifiers are normalized and tokenized on the node; only tokens are looked up. Any combination of
-            options; each may be repeated. A purpose (case number or reason) is required.
+            Identifiers are normalized and tokenized on the node; only tokens are looked up, and the CLI holds no
+            key. Any combination of identifier options; each may be repeated. A case number and a purpose are
+            required, and the search is written to the node's audit log. Log in first with `casebridge login`.
             """)
 
-    @OptionGroup var options: NodeOptions
-
-    @Option(help: "Phone number, in any common format (national numbers use the node's default region).")
-    var phone: [String] = []
-
-    @Option(help: "Full name, \"GIVEN FAMILY\" (order does not matter).")
-    var name: [String] = []
-
-    @Option(help: "Date of birth (ISO 8601 or a common format).")
-    var dob: String?
-
-    @Option(help: "How to read an ambiguous --dob: mdy, dmy or ymd.")
-    var dobFormat: String?
-
-    @Option(help: "Email address.")
-    var email: [String] = []
-
-    @Option(help: "Vehicle plate (needs --plate-region).")
-    var plate: [String] = []
-
-    @Option(help: "Issuing region of --plate, e.g. US-CA.")
-    var plateRegion: String?
-
-    @Option(help: "Online handle as PLATFORM:HANDLE, e.g. instagram:@jdoe.")
-    var handle: [String] = []
-
-    @Option(help: "Identity document as TYPE:ISSUER:NUMBER, e.g. passport:MX:G1234567.")
-    var document: [String] = []
-
-    @Option(help: "Why you are searching: case number or reason (required).")
-    var purpose: String?
+    @OptionGroup var api: APIOptions
+    @OptionGroup var ids: IdentifierOptions
+    @OptionGroup var purpose: PurposeOptions
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    func validate() throws {
-        guard let purpose, !purpose.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ValidationError("--purpose is required: state the case number or reason for this search")
-        }
-        if !plate.isEmpty && plateRegion == nil { throw ValidationError("--plate needs --plate-region (the issuing jurisdiction, e.g. US-CA)") }
-        if let dobFormat, DateOrder(rawValue: dobFormat) == nil { throw ValidationError("--dob-format must be mdy, dmy or ymd") }
-        for h in handle where !h.contains(":") { throw ValidationError("--handle must be PLATFORM:HANDLE") }
-        for d in document where d.split(separator: ":", maxSplits: 2).count != 3 { throw ValidationError("--document must be TYPE:ISSUER:NUMBER") }
-        if phone.isEmpty && name.isEmpty && dob == nil && email.isEmpty && plate.isEmpty && handle.isEmpty && document.isEmpty {
-            throw ValidationError("give at least one identifier: --phone, --name, --dob, --email, --plate, --handle or --document")
-        }
-    }
-
     func run() async throws {
         try await runReportingErrors(format: format) {
-            let (context, store, logger) = try options.openNode()
-            var q = SearchQuery(purpose: purpose!)
-            q.phones = phone
-            q.names = name
-            q.dob = dob
-            q.dobFormat = dobFormat.flatMap(DateOrder.init(rawValue:))
-            q.emails = email
-            q.plates = plate.map { ($0, plateRegion!) }
-            q.handles = handle.map { h in
-                let i = h.firstIndex(of: ":")!
-                return (String(h[..<i]), String(h[h.index(after: i)...]))
-            }
-            q.documents = document.map { d in
-                let parts = d.split(separator: ":", maxSplits: 2).map(String.init)
-                return (parts[0], parts[2], parts[1])
-            }
-            let hits = try CaseSearch(context: context, logger: logger).run(q, store: store)
+            let response = try await api.client().call(
+                "POST", "/v1/search", body: SearchRequest(purpose: purpose.value, query: ids.query), as: SearchResponse.self)
+            let hits = response.hits
             if format == .json {
-                struct Out: Encodable { var hits: [SearchHit]; var purpose: String }
-                try printJSON(Out(hits: hits, purpose: q.purpose))
+                try printJSON(response)
             } else if hits.isEmpty {
-                print("No matching cases.")
+                print("No matching cases. (audited as row \(response.auditSeq))")
             } else {
                 print("\(hits.count) matching case(s), strongest first:")
                 for h in hits {
@@ -95,9 +41,11 @@ struct SearchCommand: AsyncParsableCommand {
                     print("    case: \(h.caseType ?? "?"), \(h.status ?? "?"), \(h.jurisdiction ?? "?"); updated \(h.updatedAt)\(h.originSyncedAt.map { "; \(h.origin) data last synced \($0)" } ?? "")\(h.conflict ? "; CONFLICT: concurrent versions" : "")")
                     if let c = h.contact {
                         let parts = [c.name, c.unit, c.phone, c.email].compactMap { $0 }
-                        print("    contact: \(parts.joined(separator: ", "))")
+                        print("    call: \(parts.joined(separator: ", "))")
                     }
                 }
+                print("")
+                print("(audited as row \(response.auditSeq))")
             }
         }
     }

@@ -16,6 +16,8 @@ public struct NodeConfig: Sendable, Hashable {
     public var logLevel: String
     /// Listeners, TLS material and sync limits (`[federation]`, `[local]`, `[sync]`).
     public var federation: FederationSettings = FederationSettings()
+    /// Local users, alerts, retention (`[access]`, `[alerts]`, `[retention]`).
+    public var investigators: InvestigatorSettings = InvestigatorSettings()
 
     /// Log line format.
     public enum LogFormat: String, Sendable, Hashable, CaseIterable {
@@ -60,6 +62,8 @@ public struct NodeConfig: Sendable, Hashable {
             "federation.listen", "federation.endpoint", "federation.certificate", "federation.key", "federation.ca",
             "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "federation.max_seconds", "local.listen",
             "sync.interval_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
+            "access.token_days", "access.max_failures", "access.lock_minutes", "alerts.hook", "alerts.movement_jurisdictions",
+            "alerts.movement_window_days", "retention.review_years", "audit.anchor_minutes",
         ]
         for (key, entry) in doc.values where !known.contains(key) {
             throw ConfigError(source: source, line: entry.line, reason: "unknown setting `\(key)`")
@@ -128,6 +132,19 @@ public struct NodeConfig: Sendable, Hashable {
         f.pullMaxBytes = try positive("sync.max_bytes", f.pullMaxBytes)
         f.applyBatch = try positive("sync.apply_batch", f.applyBatch)
         federation = f
+        var inv = InvestigatorSettings()
+        inv.tokenDays = try positive("access.token_days", inv.tokenDays)
+        inv.maxFailures = try positive("access.max_failures", inv.maxFailures)
+        inv.lockMinutes = try positive("access.lock_minutes", inv.lockMinutes)
+        if let hook = try doc.string("alerts.hook", source: source), !hook.isEmpty { inv.alertHook = hook }
+        inv.movementJurisdictions = try positive("alerts.movement_jurisdictions", inv.movementJurisdictions)
+        guard inv.movementJurisdictions >= 2 else {
+            throw ConfigError(source: source, line: doc.values["alerts.movement_jurisdictions"]?.line, reason: "`alerts.movement_jurisdictions` must be at least 2")
+        }
+        inv.movementWindowDays = try positive("alerts.movement_window_days", inv.movementWindowDays)
+        inv.reviewYears = try positive("retention.review_years", inv.reviewYears)
+        inv.auditAnchorMinutes = try positive("audit.anchor_minutes", inv.auditAnchorMinutes)
+        investigators = inv
     }
 
     /// The configuration as TOML, with key paths written as given.
@@ -191,6 +208,27 @@ public struct NodeConfig: Sendable, Hashable {
             # Entries applied per transaction while a pull streams in.
             apply_batch = \(federation.applyBatch)
 
+            [access]
+            # Local API tokens expire after this many days; this many consecutive failures lock an account.
+            token_days = \(investigators.tokenDays)
+            max_failures = \(investigators.maxFailures)
+            lock_minutes = \(investigators.lockMinutes)
+
+            [alerts]
+            # Command run (by /bin/sh) for each new alert, with the alert as JSON on stdin; "" for none.
+            hook = \(q(investigators.alertHook ?? ""))
+            # A movement alert: one subject identifier in cases of this many jurisdictions within the window.
+            movement_jurisdictions = \(investigators.movementJurisdictions)
+            movement_window_days = \(investigators.movementWindowDays)
+
+            [retention]
+            # 28 CFR 23.20(h): a case is due for review this many years after its last update or revalidation.
+            review_years = \(investigators.reviewYears)
+
+            [audit]
+            # How often the audit chain head is signed into this node's origin log.
+            anchor_minutes = \(investigators.auditAnchorMinutes)
+
             """
     }
 }
@@ -240,6 +278,21 @@ public struct FederationSettings: Sendable, Hashable {
     public var certificatePathAsWritten = "tls/node.pem"
     public var keyPathAsWritten = "tls/node.key"
     public var caPathAsWritten = "tls/ca.pem"
+
+    public init() {}
+}
+
+/// Local users, alerts and retention settings of a node.
+public struct InvestigatorSettings: Sendable, Hashable {
+    public var tokenDays = 90
+    public var maxFailures = 5
+    public var lockMinutes = 15
+    /// Shell command run for each new alert (alert JSON on stdin).
+    public var alertHook: String?
+    public var movementJurisdictions = 3
+    public var movementWindowDays = 365
+    public var reviewYears = 5
+    public var auditAnchorMinutes = 60
 
     public init() {}
 }

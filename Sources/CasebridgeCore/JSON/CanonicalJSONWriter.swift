@@ -211,6 +211,10 @@ extension PublishedTombstone {
         w.open()
         w.field("agency", agency)
         w.field("caseRef", caseRef)
+        if expunge == true {
+            w.key("expunge")
+            w.bytes.append(contentsOf: Array("true".utf8))
+        }
         w.field("format", format)
         w.close()
         return w.bytes

@@ -78,12 +78,16 @@ public struct PublishedTombstone: Sendable, Hashable, Codable {
     public var format: String
     public var agency: String
     public var caseRef: String
+    /// True for a purge (28 CFR 23.20(h)): every node drops the record's tokens and the bodies of all its earlier
+    /// entries; the signed headers stay, so the log remains verifiable.
+    public var expunge: Bool?
 
     public static let formatV1 = "casebridge.tombstone.v1"
 
-    public init(agency: String, caseRef: String) {
+    public init(agency: String, caseRef: String, expunge: Bool = false) {
         self.format = Self.formatV1
         self.agency = agency
         self.caseRef = caseRef
+        self.expunge = expunge ? true : nil
     }
 }

@@ -110,7 +110,8 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
     // MARK: - Applying a batch
 
     /// Decides the fate of every entry of `batch` (in stream order; `digests[i]` is a collision-resistant digest of
-    /// the framed bytes of `batch[i]`, used to tell duplicates from equivocation).
+    /// the header and signature of `batch[i]`, used to tell duplicates from equivocation; the body is left out, since
+    /// the signed header commits to it and an expunged copy is the same entry).
     public func apply(_ batch: [SignedEntry], digests: [[UInt8]], to snapshot: Snapshot) -> Outcome {
         precondition(batch.count == digests.count)
         var out = Outcome()

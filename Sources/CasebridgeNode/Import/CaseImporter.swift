@@ -39,6 +39,9 @@ public struct ImportReport: Sendable, Codable {
     public var parseSeconds = 0.0
     public var publishSeconds = 0.0
     public var storeSeconds = 0.0
+    /// Deconfliction, watch and movement alerts the imported cases raised.
+    public var alerts = 0
+    public var alertSeconds = 0.0
 }
 
 /// Phases reported to a progress display.
@@ -50,10 +53,13 @@ public enum ImportPhase: String, Sendable {
 public struct CaseImporter {
     public let context: NodeContext
     public let logger: Logger
+    /// What raises alerts after an import; nil imports without scanning.
+    public var alerts: NodeStore.AlertScanSettings?
 
-    public init(context: NodeContext, logger: Logger) {
+    public init(context: NodeContext, logger: Logger, alerts: NodeStore.AlertScanSettings? = .standard) {
         self.context = context
         self.logger = logger
+        self.alerts = alerts
     }
 
     /// A case read from the file, with where it came from.
@@ -186,6 +192,19 @@ public struct CaseImporter {
         var report = run.report
         report.publishSeconds = t1.timeIntervalSince(t0)
         report.storeSeconds = Date().timeIntervalSince(t1)
+        // Alerts after the commit: the import stands whether or not the scan succeeds, and a failed scan is logged.
+        if let alerts, !run.changed.isEmpty {
+            let t2 = Date()
+            let ids = run.changed.map { run.prepared[$0.index].recordId }
+            do {
+                report.alerts = try store.db.transaction {
+                    try store.scanAlerts(recordIds: ids, selfId: origin, settings: alerts).count
+                }
+            } catch {
+                logger.error("alert scan after import failed", metadata: ["error": "\(error)"])
+            }
+            report.alertSeconds = Date().timeIntervalSince(t2)
+        }
         report.seconds = Date().timeIntervalSince(t0)
         logger.info(
             "import committed",

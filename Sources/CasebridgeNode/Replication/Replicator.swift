@@ -7,7 +7,8 @@ public import Logging
 /// A decoded entry body as the receiver needs it.
 public enum ReceivedBody: Sendable {
     case record(PublishedRecord, owners: [String])
-    case tombstone
+    /// A deletion; `expunge` for a purge, which drops the record's tokens and earlier bodies on every node.
+    case tombstone(expunge: Bool)
 }
 
 /// What applying one batch did.
@@ -20,10 +21,13 @@ public struct ApplyReport: Sendable, Codable {
     public var equivocations = 0
     /// Origins whose vector advanced, with their new seq.
     public var advanced: [String: UInt64] = [:]
+    /// Alerts raised by this batch.
+    public var alerts = 0
 
     public init() {}
 
     public mutating func add(_ o: ApplyReport) {
+        alerts += o.alerts
         received += o.received
         applied += o.applied
         duplicates += o.duplicates
@@ -40,9 +44,13 @@ public struct Replicator: Sendable {
     public let selfId: String
     public let logger: Logger
 
-    public init(selfId: String, logger: Logger) {
+    /// What raises alerts when entries apply; nil applies without scanning (benchmarks).
+    public var alerts: NodeStore.AlertScanSettings?
+
+    public init(selfId: String, logger: Logger, alerts: NodeStore.AlertScanSettings? = .standard) {
         self.selfId = selfId
         self.logger = logger
+        self.alerts = alerts
     }
 
     /// Decodes a body by the entry's kind; throws EntryError naming what is wrong (never the content).
@@ -57,7 +65,8 @@ public struct Replicator: Sendable {
                 throw EntryError(code: "body.json", reason: "record body is not a valid casebridge.record.v1 document")
             }
         case .tombstone:
-            return .tombstone
+            let t = try? JSONDecoder().decode(PublishedTombstone.self, from: Data(body))
+            return .tombstone(expunge: t?.expunge == true)
         case .trust:
             throw EntryError(code: "kind", reason: "trust entries are not supported yet")
         }
@@ -85,7 +94,7 @@ public struct Replicator: Sendable {
     /// transaction, so keys changing in between cannot let an entry through.
     public static func prepare(_ entries: [SignedEntry], keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]]) -> Prepared {
         let both = Parallel.map(entries, chunkSize: 64) { e -> ([UInt8], Prepared.Pre) in
-            let digest = Blake2b.hash(e.framed())
+            let digest = e.identityDigest
             guard let h = try? EntryHeader(decoding: e.header) else { return (digest, .init(header: nil)) }
             guard let k = keys[h.origin]?.first(where: { $0.keyId == h.keyId }),
                   let pk = try? SigningPublicKey(bytes: k.publicKey), (try? e.verify(with: pk)) != nil
@@ -140,7 +149,7 @@ public struct Replicator: Sendable {
             let held = try store.storedEntries(heldPositions)
             var heldDigests: [EntryPosition: [UInt8]] = [:]
             for (origin, bySeq) in held {
-                for (seq, e) in bySeq { heldDigests[EntryPosition(origin: origin, seq: seq)] = Blake2b.hash(e.framed()) }
+                for (seq, e) in bySeq { heldDigests[EntryPosition(origin: origin, seq: seq)] = e.identityDigest }
             }
             mark("load")
             let current = try store.currentVersions(recordIds)
@@ -230,6 +239,17 @@ public struct Replicator: Sendable {
                 entries: outcome.accepted.map { ($0.header.origin, $0.header.seq, $0.header.kind, $0.header.recordId, $0.entry) },
                 records: writes, vector: advanced)
             mark("write")
+            let purged = outcome.accepted.compactMap { a -> String? in
+                if case .tombstone(expunge: true)? = a.payload { return a.header.recordId }
+                return nil
+            }
+            try store.expunge(purged: purged, touched: Array(outcome.records.keys))
+            if let alerts, !outcome.records.isEmpty {
+                let raised = try store.scanAlerts(recordIds: Array(outcome.records.keys), selfId: selfId, settings: alerts)
+                if !raised.isEmpty { logger.notice("alerts raised", metadata: ["count": "\(raised.count)", "peer": "\(peer)"]) }
+                report.alerts = raised.count
+            }
+            mark("alerts")
             logger.debug("commit phases", metadata: ["entries": "\(entries.count)", "phases": "\(phases.joined(separator: " ")) [\(store.writeTimings.joined(separator: " "))]"])
             for r in outcome.rejected {
                 try store.recordRejection(peer: peer, origin: r.origin, seq: r.seq, reason: r.reason.rawValue, message: r.message)

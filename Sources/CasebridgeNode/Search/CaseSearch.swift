@@ -59,7 +59,7 @@ public struct SearchHit: Sendable, Codable {
 }
 
 /// Tokenizes a query on the node and looks the tokens up across every origin's records.
-public struct CaseSearch {
+public struct CaseSearch: Sendable {
     public let context: NodeContext
     public let logger: Logger
 

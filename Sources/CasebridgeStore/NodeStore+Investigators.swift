@@ -1,0 +1,443 @@
+public import CasebridgeCore
+import Foundation
+
+/// SQL that formats a timestamptz as UTC ISO 8601 with milliseconds.
+func isoUTC(_ column: String) -> String {
+    "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+}
+
+extension NodeStore {
+    // MARK: Users
+
+    /// A local API user as stored (never the token, only its hash).
+    public struct UserRow: Sendable, Codable {
+        public var name: String
+        public var role: String
+        public var tokenHash: [UInt8]?
+        public var tokenExpiresAt: String?
+        public var expired: Bool
+        public var disabled: Bool
+        public var failedAttempts: Int
+        public var lockedUntil: String?
+        public var locked: Bool
+        public var lastLogin: String?
+        public var createdAt: String
+    }
+
+    static let userColumns = """
+        name, role, token_hash, \(isoUTC("token_expires_at")), coalesce(token_expires_at <= now(), true), disabled,
+        failed_attempts, \(isoUTC("locked_until")), coalesce(locked_until > now(), false), \(isoUTC("last_login")),
+        \(isoUTC("created_at"))
+        """
+
+    static func userRow(_ r: [String?]) -> UserRow {
+        UserRow(
+            name: r[0] ?? "", role: r[1] ?? "", tokenHash: PostgresText.bytea(r[2]), tokenExpiresAt: r[3], expired: r[4] == "t",
+            disabled: r[5] == "t", failedAttempts: Int(r[6] ?? "0") ?? 0, lockedUntil: r[7], locked: r[8] == "t",
+            lastLogin: r[9], createdAt: r[10] ?? "")
+    }
+
+    /// Adds a user; false when the name is taken.
+    public func addUser(name: String, role: String, tokenHash: [UInt8], validSeconds: Int) throws -> Bool {
+        try db.execute(
+            """
+            INSERT INTO private.users (name, role, token_hash, token_expires_at)
+            VALUES ($1, $2, $3::bytea, now() + make_interval(secs => $4::double precision))
+            ON CONFLICT (name) DO NOTHING
+            """, [name, role, PostgresText.byteaLiteral(tokenHash), String(validSeconds)]).affected == 1
+    }
+
+    /// The user named `name`.
+    public func user(name: String) throws -> UserRow? {
+        try db.execute("SELECT \(Self.userColumns) FROM private.users WHERE name = $1", [name]).rows.first.map(Self.userRow)
+    }
+
+    /// Every user, by name.
+    public func users() throws -> [UserRow] {
+        try db.execute("SELECT \(Self.userColumns) FROM private.users ORDER BY name").rows.map(Self.userRow)
+    }
+
+    /// Replaces a user's token (and clears a lock); false when there is no such user.
+    public func resetUserToken(name: String, tokenHash: [UInt8], validSeconds: Int) throws -> Bool {
+        try db.execute(
+            """
+            UPDATE private.users SET token_hash = $2::bytea, token_expires_at = now() + make_interval(secs => $3::double precision),
+              failed_attempts = 0, locked_until = NULL, updated_at = now() WHERE name = $1
+            """, [name, PostgresText.byteaLiteral(tokenHash), String(validSeconds)]).affected == 1
+    }
+
+    /// Disables or re-enables a user; false when there is no such user.
+    public func setUserDisabled(name: String, _ disabled: Bool) throws -> Bool {
+        try db.execute(
+            "UPDATE private.users SET disabled = $2, updated_at = now() WHERE name = $1", [name, disabled ? "true" : "false"]
+        ).affected == 1
+    }
+
+    /// Counts a failed attempt; locks the account for `lockSeconds` when it reaches `maxFailures`. Returns whether
+    /// the account is now locked.
+    public func recordFailedLogin(name: String, maxFailures: Int, lockSeconds: Int) throws -> Bool {
+        try db.execute(
+            """
+            UPDATE private.users SET
+              failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_attempts + 1 END,
+              locked_until = CASE
+                WHEN locked_until IS NOT NULL AND locked_until > now() THEN locked_until
+                WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_attempts + 1 END) >= $2
+                  THEN now() + make_interval(secs => $3::double precision)
+                ELSE NULL END
+            WHERE name = $1
+            RETURNING coalesce(locked_until > now(), false)
+            """, [name, String(maxFailures), String(lockSeconds)]).scalar == "t"
+    }
+
+    /// Clears the failure count after a successful login.
+    public func recordLogin(name: String) throws {
+        try db.execute(
+            "UPDATE private.users SET failed_attempts = 0, locked_until = NULL, last_login = now() WHERE name = $1 AND (failed_attempts <> 0 OR last_login IS NULL OR last_login < now() - interval '1 minute')",
+            [name])
+    }
+
+    // MARK: Audit
+
+    /// Appends `event` to the audit log (inside or outside a transaction: it takes the chain lock for the rest
+    /// of the current transaction, or runs in its own).
+    @discardableResult
+    public func appendAudit(_ event: AuditEvent, chain: AuditChain, inTransaction: Bool = false) throws -> AuditRow {
+        func body() throws -> AuditRow {
+            try db.execute("SELECT pg_advisory_xact_lock(hashtextextended('casebridge.audit', 0))")
+            let last = try db.execute("SELECT seq, hash FROM private.audit_log ORDER BY seq DESC LIMIT 1").rows.first
+            let prevSeq = UInt64(last?[0] ?? "0") ?? 0
+            let prevHash = PostgresText.bytea(last?[1] ?? nil) ?? AuditChain.genesis
+            let row = chain.chain(event, seq: prevSeq + 1, at: Self.nowISO(), prevHash: prevHash)
+            try db.execute(
+                "INSERT INTO private.audit_log (seq, at, actor, action, entry, prev_hash, hash) VALUES ($1, $2::timestamptz, $3, $4, $5, $6::bytea, $7::bytea)",
+                [String(row.seq), row.at, row.actor, row.action, row.entry, PostgresText.byteaLiteral(row.prevHash), PostgresText.byteaLiteral(row.hash)])
+            return row
+        }
+        return inTransaction ? try body() : try db.transaction(body)
+    }
+
+    /// Audit rows with seq > `afterSeq` (and at or after `since`, when given), in seq order.
+    public func auditRows(afterSeq: UInt64 = 0, since: String? = nil, limit: Int = 10_000) throws -> [AuditRow] {
+        try db.execute(
+            """
+            SELECT seq, \(isoUTC("at")), actor, action, entry, prev_hash, hash FROM private.audit_log
+            WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2::timestamptz) ORDER BY seq LIMIT $3
+            """, [String(afterSeq), since, String(limit)]
+        ).rows.map { r in
+            AuditRow(
+                seq: UInt64(r[0] ?? "0") ?? 0, at: r[1] ?? "", actor: r[2] ?? "", action: r[3] ?? "", entry: r[4] ?? "",
+                prevHash: PostgresText.bytea(r[5]) ?? [], hash: PostgresText.bytea(r[6]) ?? [])
+        }
+    }
+
+    /// The current time as the audit log writes it (UTC, milliseconds).
+    static func nowISO() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+
+    // MARK: Watches
+
+    /// A watch as listed (never the identifier: its kind and the purpose).
+    public struct WatchRow: Sendable, Codable {
+        public var id: Int64
+        public var owner: String
+        public var kind: String
+        public var purpose: String
+        public var createdAt: String
+    }
+
+    /// Adds a watch on `token` and returns its id.
+    public func addWatch(owner: String, kind: String, token: [UInt8], epoch: Int, purpose: String) throws -> Int64 {
+        Int64(try db.execute(
+            "INSERT INTO private.watches (owner, kind, token, epoch, purpose) VALUES ($1, $2, $3::bytea, $4, $5) RETURNING id",
+            [owner, kind, PostgresText.byteaLiteral(token), String(epoch), purpose]).scalar ?? "0") ?? 0
+    }
+
+    /// Active watches, of one owner or of everyone.
+    public func watches(owner: String?) throws -> [WatchRow] {
+        try db.execute(
+            """
+            SELECT id, owner, kind, purpose, \(isoUTC("created_at")) FROM private.watches
+            WHERE removed_at IS NULL AND ($1::text IS NULL OR owner = $1) ORDER BY id
+            """, [owner]
+        ).rows.map { WatchRow(id: Int64($0[0] ?? "0") ?? 0, owner: $0[1] ?? "", kind: $0[2] ?? "", purpose: $0[3] ?? "", createdAt: $0[4] ?? "") }
+    }
+
+    /// Removes a watch (of `owner`, unless nil); false when there is no such active watch.
+    public func removeWatch(id: Int64, owner: String?) throws -> Bool {
+        try db.execute(
+            "UPDATE private.watches SET removed_at = now() WHERE id = $1 AND removed_at IS NULL AND ($2::text IS NULL OR owner = $2)",
+            [String(id), owner]).affected == 1
+    }
+
+    // MARK: Alerts
+
+    /// An alert as listed: who to call and what matched, never identifier values.
+    public struct AlertRow: Sendable, Codable {
+        public var id: Int64
+        public var kind: String
+        public var caseRef: String?
+        public var watchId: Int64?
+        public var otherOrigin: String?
+        public var otherCaseRef: String?
+        public var otherAgency: String?
+        public var otherContact: PublishedContact?
+        public var matched: [String]
+        public var jurisdictions: [String]?
+        public var records: [String]?
+        public var raisedAt: String
+        public var ackedAt: String?
+        public var ackedBy: String?
+    }
+
+    static let alertColumns = """
+        id, kind, case_ref, watch_id, other_origin, other_case_ref, other_agency, other_contact::text, matched, jurisdictions,
+        records, \(isoUTC("raised_at")), \(isoUTC("acked_at")), acked_by
+        """
+
+    static func alertRow(_ r: [String?]) -> AlertRow {
+        AlertRow(
+            id: Int64(r[0] ?? "0") ?? 0, kind: r[1] ?? "", caseRef: r[2], watchId: r[3].flatMap { Int64($0) }, otherOrigin: r[4],
+            otherCaseRef: r[5], otherAgency: r[6],
+            otherContact: r[7].flatMap { try? JSONDecoder().decode(PublishedContact.self, from: Data($0.utf8)) },
+            matched: decodeTextArray(r[8]), jurisdictions: r[9].map { decodeTextArray($0) }, records: r[10].map { decodeTextArray($0) },
+            raisedAt: r[11] ?? "", ackedAt: r[12], ackedBy: r[13])
+    }
+
+    /// Alerts, newest first; only unacknowledged ones unless `all`. Watch alerts of other users' watches are left
+    /// out when `watchOwner` is given.
+    public func alerts(all: Bool, watchOwner: String?, limit: Int = 500) throws -> [AlertRow] {
+        try db.execute(
+            """
+            SELECT \(Self.alertColumns) FROM private.alerts a
+            WHERE ($1 OR acked_at IS NULL)
+              AND ($2::text IS NULL OR a.kind <> 'watch' OR EXISTS (SELECT 1 FROM private.watches w WHERE w.id = a.watch_id AND w.owner = $2))
+            ORDER BY id DESC LIMIT $3
+            """, [all ? "true" : "false", watchOwner, String(limit)]
+        ).rows.map(Self.alertRow)
+    }
+
+    /// Acknowledges an alert; false when there is no such open alert.
+    public func ackAlert(id: Int64, by user: String) throws -> Bool {
+        try db.execute(
+            "UPDATE private.alerts SET acked_at = now(), acked_by = $2 WHERE id = $1 AND acked_at IS NULL", [String(id), user]
+        ).affected == 1
+    }
+
+    /// Alerts not yet handed to the forwarding hook, oldest first.
+    public func undeliveredAlerts(limit: Int = 50) throws -> [AlertRow] {
+        try db.execute("SELECT \(Self.alertColumns) FROM private.alerts WHERE delivered_at IS NULL ORDER BY id LIMIT $1", [String(limit)])
+            .rows.map(Self.alertRow)
+    }
+
+    /// Records the outcome of forwarding an alert.
+    public func markAlertDelivered(id: Int64, error: String?) throws {
+        if let error {
+            try db.execute("UPDATE private.alerts SET delivery_error = $2 WHERE id = $1", [String(id), error])
+        } else {
+            try db.execute("UPDATE private.alerts SET delivered_at = now(), delivery_error = NULL WHERE id = $1", [String(id)])
+        }
+    }
+
+    /// Alert settings the scan uses.
+    public struct AlertScanSettings: Sendable {
+        /// Token kinds strong enough to raise a deconfliction or movement alert on their own.
+        public var strongKinds: [String]
+        public var movementJurisdictions: Int
+        public var movementWindowDays: Int
+
+        public init(strongKinds: [String], movementJurisdictions: Int = 3, movementWindowDays: Int = 365) {
+            self.strongKinds = strongKinds
+            self.movementJurisdictions = movementJurisdictions
+            self.movementWindowDays = movementWindowDays
+        }
+    }
+
+    /// Raises the alerts that changes to `recordIds` call for: deconfliction between this node's cases and other
+    /// origins' records, watch hits, movement. Returns the ids of new (or re-raised) alerts.
+    @discardableResult
+    public func scanAlerts(recordIds: [String], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
+        guard !recordIds.isEmpty else { return [] }
+        let ids = Self.encodeTextArray(recordIds)
+        let strong = Self.encodeTextArray(settings.strongKinds)
+        var raised: [Int64] = []
+        // Deconfliction: a changed record (local or remote) shares a strong token with a record on the other side.
+        raised += try db.execute(
+            """
+            WITH hits AS (
+              SELECT CASE WHEN cr.origin = $2 THEN cr ELSE orr END AS l, CASE WHEN cr.origin = $2 THEN orr ELSE cr END AS o,
+                     ct.kind
+              FROM casebridge.tokens ct
+              JOIN casebridge.tokens ot ON ot.token = ct.token AND ot.record_id <> ct.record_id
+              JOIN casebridge.records cr ON cr.record_id = ct.record_id
+              JOIN casebridge.records orr ON orr.record_id = ot.record_id
+              WHERE ct.record_id = ANY($1::text[]) AND ct.kind = ANY($3::text[])
+                AND (cr.origin = $2) <> (orr.origin = $2)
+                AND NOT cr.deleted AND NOT orr.deleted AND NOT cr.purged AND NOT orr.purged
+            ), pairs AS (
+              SELECT (l).record_id AS local_id, (l).case_ref AS local_ref, (o).record_id AS other_id, (o).origin AS other_origin,
+                     (o).case_ref AS other_ref, (o).agency AS other_agency, (o).contact AS other_contact,
+                     array_agg(DISTINCT kind ORDER BY kind) AS matched
+              FROM hits GROUP BY 1, 2, 3, 4, 5, 6, 7
+            )
+            INSERT INTO private.alerts AS a (kind, dedupe_key, case_ref, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
+            SELECT 'deconfliction', 'd:' || local_id || '|' || other_id, local_ref, other_id, other_origin, other_ref, other_agency, other_contact, matched
+            FROM pairs
+            ON CONFLICT (dedupe_key) DO UPDATE SET matched = EXCLUDED.matched, other_contact = EXCLUDED.other_contact,
+              other_agency = EXCLUDED.other_agency, raised_at = now(), acked_at = NULL, acked_by = NULL, delivered_at = NULL
+              WHERE NOT (a.matched @> EXCLUDED.matched)
+            RETURNING id
+            """, [ids, selfId, strong]).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        // Watches: any live record, local or remote, holding a watched token.
+        raised += try db.execute(
+            """
+            INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
+            SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
+                   array_agg(DISTINCT t.kind ORDER BY t.kind)
+            FROM casebridge.tokens t
+            JOIN private.watches w ON w.token = t.token AND w.removed_at IS NULL
+            JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
+            WHERE t.record_id = ANY($1::text[])
+            GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """, [ids]).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        raised += try scanMovement(tokensOf: ids, strong: strong, settings: settings)
+        return raised
+    }
+
+    /// Movement: one strong token in live records of `movementJurisdictions` or more jurisdictions opened (or,
+    /// without an opening date, updated) within the window.
+    func scanMovement(tokensOf idsLiteral: String, strong: String, settings: AlertScanSettings) throws -> [Int64] {
+        try db.execute(
+            """
+            WITH tok AS (
+              SELECT DISTINCT token FROM casebridge.tokens WHERE record_id = ANY($1::text[]) AND kind = ANY($2::text[])
+            ), spread AS (
+              SELECT t.token, array_agg(DISTINCT r.jurisdiction ORDER BY r.jurisdiction) AS j,
+                     array_agg(DISTINCT t.kind ORDER BY t.kind) AS kinds, array_agg(DISTINCT r.record_id ORDER BY r.record_id) AS recs
+              FROM tok JOIN casebridge.tokens t ON t.token = tok.token
+              JOIN casebridge.records r ON r.record_id = t.record_id
+              WHERE NOT r.deleted AND NOT r.purged AND r.jurisdiction IS NOT NULL
+                AND coalesce(r.opened, r.updated_at::date) >= current_date - $4::integer
+              GROUP BY t.token HAVING count(DISTINCT r.jurisdiction) >= $3::integer
+            )
+            INSERT INTO private.alerts (kind, dedupe_key, matched, jurisdictions, records)
+            SELECT 'movement', 'm:' || md5(token) || '|' || array_to_string(j, ','), kinds, j, recs FROM spread
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """, [idsLiteral, strong, String(settings.movementJurisdictions), String(settings.movementWindowDays)]
+        ).rows.compactMap { $0[0].flatMap { Int64($0) } }
+    }
+
+    /// Raises watch alerts for every live record already holding the token of watch `id`.
+    @discardableResult
+    public func scanWatch(id: Int64) throws -> [Int64] {
+        try db.execute(
+            """
+            INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
+            SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
+                   array_agg(DISTINCT t.kind ORDER BY t.kind)
+            FROM private.watches w
+            JOIN casebridge.tokens t ON t.token = w.token
+            JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
+            WHERE w.id = $1 AND w.removed_at IS NULL
+            GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """, [String(id)]).rows.compactMap { $0[0].flatMap { Int64($0) } }
+    }
+
+    // MARK: Retention
+
+    /// A case due for review (28 CFR 23.20(h)).
+    public struct ReviewRow: Sendable, Codable {
+        public var caseRef: String
+        public var reviewBy: String
+        public var updatedAt: String
+        public var revalidated: Bool
+        public var deleted: Bool
+    }
+
+    /// The SQL for a case's effective review date: the later of an explicit revalidation and its last update plus
+    /// the retention period.
+    static func reviewBy(years: Int) -> String {
+        "greatest(coalesce(c.review_by, '-infinity'::date), (c.updated_at + make_interval(years => \(years)))::date)"
+    }
+
+    /// Cases whose review date falls within `withinDays` from today (or has passed), earliest first.
+    public func reviewsDue(withinDays: Int, retentionYears: Int, limit: Int = 10_000) throws -> [ReviewRow] {
+        try db.execute(
+            """
+            SELECT c.case_ref, \(Self.reviewBy(years: retentionYears))::text, \(isoUTC("c.updated_at")), c.review_by IS NOT NULL,
+                   c.deleted_at IS NOT NULL
+            FROM private.cases c
+            WHERE \(Self.reviewBy(years: retentionYears)) <= current_date + $1::integer
+            ORDER BY 2, 1 LIMIT $2
+            """, [String(withinDays), String(limit)]
+        ).rows.map { ReviewRow(caseRef: $0[0] ?? "", reviewBy: $0[1] ?? "", updatedAt: $0[2] ?? "", revalidated: $0[3] == "t", deleted: $0[4] == "t") }
+    }
+
+    /// Sets a case's review date to `years` from today; returns the new date, nil when there is no such case.
+    public func revalidate(caseRef: String, years: Int) throws -> String? {
+        try db.execute(
+            "UPDATE private.cases SET review_by = (current_date + make_interval(years => $2::integer))::date WHERE case_ref = $1 RETURNING review_by::text",
+            [caseRef, String(years)]).scalar
+    }
+}
+
+extension NodeStore.AlertScanSettings {
+    /// Identifier kinds that identify a person or thing on their own (a shared name or birth date alone does not
+    /// raise an alert).
+    public static let strongKinds = ["phone", "email", "document", "handle", "plate", "name+dob"]
+
+    /// The settings a node's configuration names.
+    public init(_ settings: InvestigatorSettings) {
+        self.init(strongKinds: Self.strongKinds, movementJurisdictions: settings.movementJurisdictions, movementWindowDays: settings.movementWindowDays)
+    }
+
+    /// Strong kinds, three jurisdictions, one year.
+    public static let standard = NodeStore.AlertScanSettings(strongKinds: strongKinds)
+}
+
+extension NodeStore {
+    // MARK: Purge
+
+    /// Marks the records in `purged` as expunged and, for every purged record among `purged` and `touched`, drops
+    /// its tokens, the bodies of its record entries (headers and signatures stay: the log remains verifiable) and
+    /// the published attributes of its display row. Inside the transaction that applied the entries.
+    public func expunge(purged: [String], touched: [String]) throws {
+        if !purged.isEmpty {
+            try db.execute("UPDATE casebridge.records SET purged = true WHERE record_id = ANY($1::text[])", [Self.encodeTextArray(purged)])
+        }
+        let all = Array(Set(purged + touched))
+        guard !all.isEmpty else { return }
+        let ids = Self.encodeTextArray(all)
+        let targets = try db.execute(
+            "SELECT record_id FROM casebridge.records WHERE purged AND record_id = ANY($1::text[])", [ids]).rows.compactMap { $0[0] }
+        guard !targets.isEmpty else { return }
+        let t = Self.encodeTextArray(targets)
+        try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [t])
+        try db.execute(
+            "UPDATE casebridge.origin_log SET body = NULL WHERE record_id = ANY($1::text[]) AND kind = 1 AND body IS NOT NULL", [t])
+        try db.execute(
+            """
+            UPDATE casebridge.records SET case_type = NULL, status = NULL, jurisdiction = NULL, opened = NULL, contact = NULL,
+              deleted = true, purged = true WHERE record_id = ANY($1::text[])
+            """, [t])
+    }
+
+    /// Whether a record was purged.
+    public func isPurged(recordId: String) throws -> Bool {
+        try db.execute("SELECT purged FROM casebridge.records WHERE record_id = $1", [recordId]).scalar == "t"
+    }
+
+    /// Deletes a private case for good (after its purge tombstone is written).
+    public func deletePrivateCase(caseRef: String) throws {
+        try db.execute("DELETE FROM private.cases WHERE case_ref = $1", [caseRef])
+    }
+}
