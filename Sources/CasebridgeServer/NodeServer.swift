@@ -24,10 +24,17 @@ public final class NodeServer: Sendable {
     let federationPort = PortBox()
     let localPort = PortBox()
 
-    public init(config: NodeConfig, logger: Logger) throws {
+    /// A node server for `config`, loading its keys from the files the configuration names.
+    public convenience init(config: NodeConfig, logger: Logger) throws {
+        try self.init(context: NodeContext(config: config), logger: logger)
+    }
+
+    /// A node server with configuration and keys already loaded.
+    public init(context: NodeContext, logger: Logger) throws {
+        let config = context.config
         self.config = config
         self.logger = logger
-        context = try NodeContext(config: config)
+        self.context = context
         pool = StorePool(conninfo: config.database, maxConnections: 8)
         metrics = NodeMetrics()
         client = try PeerClient(config: config)

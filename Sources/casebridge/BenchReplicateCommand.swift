@@ -154,7 +154,7 @@ struct ReplicateBench: AsyncParsableCommand {
             let bytes = try publish(0..<entries)
 
             // The source serves over mutual TLS from this process.
-            let server = try NodeServer(config: srcCfg, logger: quiet)
+            let server = try NodeServer(context: context, logger: quiet)
             let group = try server.serviceGroup(signals: [])
             let serverTask = Task { try await group.run() }
             for _ in 0..<400 where server.boundFederationPort == nil { try await Task.sleep(for: .milliseconds(25)) }

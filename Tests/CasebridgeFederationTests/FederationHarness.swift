@@ -78,7 +78,7 @@ final class TestNode: @unchecked Sendable {
 
     /// Starts the server; the endpoint is known once the federation port is bound.
     func start() async throws {
-        let s = try NodeServer(config: config, logger: logger)
+        let s = try NodeServer(context: NodeContext(config: config, signingKey: context.signingKey, pseudonymKey: context.pseudonymKey), logger: logger)
         let g = try s.serviceGroup(signals: [])
         server = s
         group = g
