@@ -134,11 +134,21 @@ EOF
 )
 [ "${#FOUND[@]}" -ge 2 ] || fail "no shared phone in the generated data"
 OTHER=${FOUND[0]}
+
+# An investigator's day: an admin on the node host creates the account; the investigator logs in with the token
+# (shown once) and works through the local API only: no database credentials, no keys.
+log "admin at $FIRST: casebridge users add analyst --role investigator"
+TOKEN=$(cb users add analyst --role investigator --config "$WORK/$FIRST/casebridge.toml" 2>/dev/null)
+export CASEBRIDGE_CREDENTIALS="$WORK/analyst-credentials.json"
+log "investigator: casebridge login --node http://127.0.0.1:${LOCAL_PORT[$FIRST]}"
+echo "$TOKEN" | cb login --node "http://127.0.0.1:${LOCAL_PORT[$FIRST]}"
+unset TOKEN
+
 FOUND_HIT=0
 for PHONE in "${FOUND[@]:1}"; do
   log "federated search at $FIRST for a phone number of a subject that $OTHER also has a case on"
-  cb search --phone "$PHONE" --purpose "demo: deconfliction check" --config "$WORK/$FIRST/casebridge.toml"
-  cb search --phone "$PHONE" --purpose "demo: deconfliction check" --config "$WORK/$FIRST/casebridge.toml" --format json > "$WORK/search.json"
+  cb search --phone "$PHONE" --case-number "DEMO-2026-001" --purpose "deconfliction check before an operation"
+  cb search --phone "$PHONE" --case-number "DEMO-2026-001" --purpose "deconfliction check before an operation" --format json > "$WORK/search.json"
   if python3 - "$WORK/search.json" "$FIRST" <<'EOF'
 import json, sys
 hits = json.load(open(sys.argv[1]))["hits"]
@@ -150,6 +160,19 @@ EOF
 done
 [ "$FOUND_HIT" = 1 ] || fail "the search found no other agency's case"
 
+log "deconfliction alerts at $FIRST (raised as the other agencies' entries arrived)"
+cb alerts list --format json > "$WORK/alerts.json"
+python3 - "$WORK/alerts.json" <<'EOF' || fail "no deconfliction alert at the first node"
+import json, sys
+alerts = [a for a in json.load(open(sys.argv[1]))["alerts"] if a["kind"] == "deconfliction"]
+assert alerts, "no deconfliction alert"
+print(f"    {len(alerts)} open deconfliction alert(s); e.g. case {alerts[0]['caseRef']}: call {alerts[0].get('otherContact', {}).get('name')} at {alerts[0]['otherAgency']}")
+EOF
+log "supervisor checks the audit chain"
+SUP=$(cb users add supervisor --role supervisor --config "$WORK/$FIRST/casebridge.toml" 2>/dev/null)
+CASEBRIDGE_TOKEN="$SUP" cb audit verify --node "http://127.0.0.1:${LOCAL_PORT[$FIRST]}" || fail "audit chain broken"
+unset SUP
+
 log "metrics of $FIRST (local API): curl -s http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics"
 curl -s "http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics" | grep -E "^casebridge_(vector_seq|peer_lag_entries)" | head -12 || true
 
@@ -157,6 +180,6 @@ if [ "$SMOKE" = 1 ]; then
   log "smoke: OK (converged, cross-agency hit found)"
   exit 0
 fi
-log "the federation is running; try: $BIN search --config $WORK/$FIRST/casebridge.toml --phone '$PHONE' --purpose test"
+log "the federation is running; try: CASEBRIDGE_CREDENTIALS=$CASEBRIDGE_CREDENTIALS $BIN search --phone '$PHONE' --case-number X --purpose test"
 log "Ctrl-C stops the nodes and removes everything"
 wait
