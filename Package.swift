@@ -110,6 +110,7 @@ let package = Package(
                 "CasebridgeNode",
                 "CasebridgeTrust",
                 "CasebridgeServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

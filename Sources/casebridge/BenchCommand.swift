@@ -10,7 +10,7 @@ import Logging
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (use a release build: swift build -c release).",
-        subcommands: [ImportBench.self, ReplicateBench.self])
+        subcommands: [ImportBench.self, ReplicateBench.self, SearchBench.self])
 
     struct ImportBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
