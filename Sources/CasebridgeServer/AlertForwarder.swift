@@ -1,3 +1,4 @@
+import CasebridgeNode
 import CasebridgeStore
 import Foundation
 import Logging
@@ -71,5 +72,34 @@ final class AlertForwarder: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus == 0 ? nil : "the hook exited with status \(process.terminationStatus)"
+    }
+}
+
+/// Signs the audit chain head into the origin log every `audit.anchor_minutes` (when it moved), so peers hold it.
+final class AuditAnchorService: Service, Sendable {
+    let pool: StorePool
+    let anchorer: AuditAnchorer
+    let interval: Double
+    let logger: Logger
+
+    init(pool: StorePool, anchorer: AuditAnchorer, interval: Double, logger: Logger) {
+        self.pool = pool
+        self.anchorer = anchorer
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            let anchorer = self.anchorer
+            do {
+                _ = try await pool.withStore { try anchorer.anchor(store: $0) }
+            } catch {
+                logger.error("audit anchor failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

@@ -326,7 +326,8 @@ public struct LocalAPI: Sendable {
         router.get("/v1/audit/verify") { _, ctx -> Response in
             let p = try await self.authorize(.auditRead, ctx)
             // Verify first, then record the verification (which extends the chain past what was verified).
-            let result = try await pool.withStore { try AuditLog().verify(store: $0) }
+            let origin = node.config.nodeId
+            let result = try await pool.withStore { try AuditLog().verify(store: $0, anchor: AuditAnchorer.latest(origin: origin, store: $0)) }
             _ = try await self.audit(.init(
                 actor: p.user, role: p.role.rawValue, action: "audit.verify", outcome: "allowed",
                 counts: ["rows": Int(result.rows)], details: ["result": result.ok ? "intact" : (result.problem?.kind ?? "broken")]))

@@ -73,6 +73,8 @@ public final class NodeServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier),
         ]
+        services.append(.init(service: AuditAnchorService(
+            pool: pool, anchorer: AuditAnchorer(context: context, logger: logger), interval: Double(cfg.investigators.auditAnchorMinutes) * 60, logger: logger)))
         if let hook = cfg.investigators.alertHook {
             services.append(.init(service: AlertForwarder(pool: pool, hook: hook, logger: logger)))
         }

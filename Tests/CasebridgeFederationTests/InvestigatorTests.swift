@@ -351,4 +351,52 @@ var searchBody: [String: Any] { [
         #expect(try a.auditRows(action: "case.purge").first?.target == "P-1")
         for n in [a, b, c] { await n.stop() }
     }
+
+    /// The audit chain head is signed into the origin log, reaches peers by replication, and catches what the
+    /// chain alone cannot: the newest rows cut off, or the chain rewritten from an edited row onwards.
+    @Test func auditHeadAnchoredInOriginLogCatchesTruncationAndRewrite() async throws {
+        let ca = try TestCA()
+        let a = try TestNode("us-ca-anchor", ca: ca, pseudonymKey: Self.pkey)
+        let b = try TestNode("us-tx-anchor", ca: ca, pseudonymKey: Self.pkey)
+        _ = try a.importLines([caseLine("AN-1", phone: "+1 305 555 0191")])
+        for n in [a, b] { try await n.start() }
+        try a.trust(b); try b.trust(a)
+        let log = AuditLog()
+        for i in 1...5 { try log.record(.init(actor: "ivan", action: "search", outcome: "allowed", purpose: "HT-\(i): r", counts: ["hits": i]), store: a.store) }
+        let anchorer = AuditAnchorer(context: a.context, logger: a.logger)
+        let seq = try #require(try anchorer.anchor(store: a.store))
+        #expect(try anchorer.anchor(store: a.store) == nil, "nothing new to anchor")
+        #expect(try await eventually(timeout: 60) { try b.vector()[a.id] == seq })
+        #expect(try b.count("SELECT count(*) FROM casebridge.origin_log WHERE origin = '\(a.id)' AND kind = 4") == 1)
+        #expect(try b.count("SELECT count(*) FROM casebridge.sync_rejections") == 0)
+        let anchor = try #require(try AuditAnchorer.latest(origin: a.id, store: a.store))
+        #expect(anchor.seq == 5)
+        #expect(try log.verify(store: a.store, anchor: anchor).ok)
+        // Rewrite the chain from row 3 on, consistently: the chain alone looks intact, the anchor does not match.
+        let rows = try a.store.auditRows(limit: 100)
+        try a.store.db.execute("ALTER TABLE private.audit_log DISABLE TRIGGER USER")
+        var prev = rows[1].hash
+        for r in rows[2...] {
+            var e = try #require(AuditChain.decodeEntry(r.entry))
+            if r.seq == 3 { e.event.counts = ["hits": 0] }
+            let row = AuditLog.chain.chain(e.event, seq: r.seq, at: r.at, prevHash: prev)
+            try a.store.db.execute(
+                "UPDATE private.audit_log SET entry = $2, prev_hash = $3::bytea, hash = $4::bytea WHERE seq = $1",
+                [String(r.seq), row.entry, PostgresText.byteaLiteral(row.prevHash), PostgresText.byteaLiteral(row.hash)])
+            prev = row.hash
+        }
+        #expect(try log.verify(store: a.store).ok, "a consistent rewrite passes the chain check alone")
+        var v = try log.verify(store: a.store, anchor: anchor)
+        #expect(!v.ok && v.problem?.kind == "edited" && v.problem?.seq == 5, "\(String(describing: v.problem))")
+        // Cut off the newest rows.
+        try a.store.db.execute("DELETE FROM private.audit_log WHERE seq >= 4")
+        try a.store.db.execute("ALTER TABLE private.audit_log ENABLE TRIGGER USER")
+        v = try log.verify(store: a.store, anchor: anchor)
+        #expect(!v.ok && v.problem?.kind == "truncated", "\(String(describing: v.problem))")
+        // The API's verify uses the anchor too.
+        let sup = try a.addUser("sue", .supervisor)
+        let r = await a.api("GET", "/v1/audit/verify", token: sup)
+        #expect(jsonObject(r.body)["ok"] as? Bool == false)
+        for n in [a, b] { await n.stop() }
+    }
 }

@@ -6,12 +6,16 @@ public enum EntryKind: UInt8, Sendable, Hashable, Codable, CustomStringConvertib
     case tombstone = 2
     /// A trust statement (key rotation, revocation).
     case trust = 3
+    /// An audit anchor: the origin's audit-log chain head (seq and hash), so other agencies hold proof of it.
+    /// Record id `<origin>/.audit`; changes no record.
+    case auditAnchor = 4
 
     public var description: String {
         switch self {
         case .record: "record"
         case .tombstone: "tombstone"
         case .trust: "trust"
+        case .auditAnchor: "audit-anchor"
         }
     }
 }

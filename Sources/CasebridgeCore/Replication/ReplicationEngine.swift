@@ -155,6 +155,10 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                         out.equivocations.append(ev)
                     case .refuse(let rej, let retryable):
                         step = .blocked(rej, retryable: retryable)
+                    case .acceptStatement:
+                        out.accepted.append(Accepted(entry: entry, header: h, digest: digest, current: false, payload: nil))
+                        vector[h.origin] = h.seq
+                        progress = true
                     case .accept(let body):
                         let version = RecordVersion<Payload>(
                             origin: h.origin, seq: h.seq, version: h.version, deleted: h.kind == .tombstone,
@@ -197,6 +201,8 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
 
     private enum Check {
         case accept(DecodedBody?)
+        /// Accepted into the log without changing any record (audit anchors).
+        case acceptStatement
         case duplicate
         case equivocation(Equivocation)
         case refuse(Rejection, retryable: Bool)
@@ -241,6 +247,13 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         let caseRef = String(h.recordId[h.recordId.index(after: slash)...])
         guard EntryHeader.isValidNodeId(creator), !caseRef.isEmpty else {
             return refuse(.malformed, "record id is not <creator>/<caseRef>")
+        }
+        if h.kind == .auditAnchor {
+            // A statement by the origin about itself: only it may make one, under its own reserved record id.
+            guard caseRef == ".audit", creator == h.origin else {
+                return refuse(.malformed, "an audit anchor must have record id <origin>/.audit")
+            }
+            return .acceptStatement
         }
         guard h.kind == .record || h.kind == .tombstone else {
             return refuse(.unsupportedKind, "entry kind \(h.kind) is not supported yet")

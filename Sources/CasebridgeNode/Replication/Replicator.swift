@@ -67,6 +67,8 @@ public struct Replicator: Sendable {
         case .tombstone:
             let t = try? JSONDecoder().decode(PublishedTombstone.self, from: Data(body))
             return .tombstone(expunge: t?.expunge == true)
+        case .auditAnchor:
+            return nil
         case .trust:
             throw EntryError(code: "kind", reason: "trust entries are not supported yet")
         }
