@@ -16,9 +16,10 @@ extension NodeStore {
 
     /// Adds or updates a peer from its trust card (keys are added; existing keys keep their validity unless the card
     /// narrows it). Refuses this node's own card.
-    public func upsertPeer(_ card: TrustCard) throws {
+    public func upsertPeer(_ card: TrustCard, audit: (event: AuditEvent, chain: AuditChain)? = nil) throws {
         let cardJSON = String(decoding: try JSONEncoder.sorted.encode(card), as: UTF8.self)
         try db.transaction {
+            if let audit { try appendAudit(audit.event, chain: audit.chain, inTransaction: true) }
             if let me = try nodeId(), me == card.nodeId {
                 throw StoreError(code: "trust.self", reason: "this is the node's own card; add other nodes' cards")
             }
@@ -45,10 +46,13 @@ extension NodeStore {
 
     /// Marks a peer removed: its TLS certificate is no longer admitted and its entries are no longer accepted.
     /// Entries already applied stay (the trust-lifecycle issue adds quarantine). Returns false when unknown.
-    public func removePeer(nodeId: String) throws -> Bool {
-        let n = try db.execute(
-            "UPDATE casebridge.peers SET status = 'removed', updated_at = now() WHERE node_id = $1 AND status <> 'removed'", [nodeId]).affected
-        return n > 0
+    public func removePeer(nodeId: String, audit: (event: AuditEvent, chain: AuditChain)? = nil) throws -> Bool {
+        try db.transaction {
+            let n = try db.execute(
+                "UPDATE casebridge.peers SET status = 'removed', updated_at = now() WHERE node_id = $1 AND status <> 'removed'", [nodeId]).affected
+            if n > 0, let audit { try appendAudit(audit.event, chain: audit.chain, inTransaction: true) }
+            return n > 0
+        }
     }
 
     public func peers(includeRemoved: Bool = false) throws -> [PeerRow] {

@@ -172,7 +172,10 @@ struct TrustCommand: AsyncParsableCommand {
                     }
                 }
                 let (_, store, _) = try options.openNode()
-                try store.upsertPeer(card)
+                try store.upsertPeer(card, audit: (
+                    AuditEvent(actor: hostActor(), action: "trust.add", outcome: "ok", target: card.nodeId,
+                               counts: ["signingKeys": card.signingKeys.count], details: ["endpoint": card.endpoint ?? "(relayed only)"]),
+                    AuditLog.chain))
                 if format == .json {
                     try printJSON(["nodeId": card.nodeId, "agency": card.agency, "endpoint": card.endpoint ?? "", "keys": String(card.signingKeys.count)])
                 } else {
@@ -215,7 +218,7 @@ struct TrustCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors(format: format) {
                 let (_, store, _) = try options.openNode()
-                guard try store.removePeer(nodeId: nodeId) else {
+                guard try store.removePeer(nodeId: nodeId, audit: (AuditEvent(actor: hostActor(), action: "trust.remove", outcome: "ok", target: nodeId), AuditLog.chain)) else {
                     throw CLIError(message: "\(nodeId) is not a trusted node", code: Exit.dataError)
                 }
                 if format == .json { try printJSON(["removed": nodeId]) } else { print("Removed \(nodeId) from the trust store") }

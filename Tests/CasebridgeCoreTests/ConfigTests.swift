@@ -36,6 +36,29 @@ import Testing
         #expect(c.logFormat == .text)
     }
 
+    @Test func investigatorSettingsParseAndAreChecked() throws {
+        let text = sample + """
+
+            [access]
+            token_days = 30
+            max_failures = 3
+            [alerts]
+            hook = "mail -s alert ht-unit@example.org"
+            movement_window_days = 90
+            [retention]
+            review_years = 7
+            """
+        let c = try NodeConfig(toml: text, source: "c.toml", directory: "/srv/node")
+        #expect(c.investigators.tokenDays == 30 && c.investigators.maxFailures == 3 && c.investigators.lockMinutes == 15)
+        #expect(c.investigators.alertHook == "mail -s alert ht-unit@example.org")
+        #expect(c.investigators.movementWindowDays == 90 && c.investigators.movementJurisdictions == 3)
+        #expect(c.investigators.reviewYears == 7)
+        let bad = sample + "\n[alerts]\nmovement_jurisdictions = 1\n"
+        #expect(throws: ConfigError.self) { try NodeConfig(toml: bad, source: "c.toml", directory: "/") }
+        let rendered = try NodeConfig(toml: c.rendered(signingKeyPath: "s.key", pseudonymKeyPath: "p.key"), source: "r.toml", directory: "/")
+        #expect(rendered.investigators == c.investigators)
+    }
+
     @Test func renderedConfigParsesBack() throws {
         let c = NodeConfig(
             nodeId: "mx-bcn-fge", agency: "Fiscalía \"BC\"\n", defaultRegion: "MX", database: "postgresql://u@h/db",

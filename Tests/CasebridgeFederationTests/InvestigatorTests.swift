@@ -399,4 +399,31 @@ var searchBody: [String: Any] { [
         #expect(jsonObject(r.body)["ok"] as? Bool == false)
         for n in [a, b] { await n.stop() }
     }
+
+    /// 28 CFR 23.20(h): a case not updated for the retention period is due for review; revalidation moves it.
+    @Test func retentionDueAndRevalidate() async throws {
+        let ca = try TestCA()
+        let n = try TestNode("us-ca-retention", ca: ca, pseudonymKey: Self.pkey)
+        _ = try n.importLines([caseLine("R-1", phone: "+1 305 555 0161"), caseLine("R-2", phone: "+1 305 555 0162")])
+        try n.store.db.execute("UPDATE private.cases SET updated_at = now() - interval '6 years' WHERE case_ref = 'R-1'")
+        try n.store.db.execute("UPDATE private.cases SET updated_at = now() - interval '5 years' + interval '10 days' WHERE case_ref = 'R-2'")
+        try await n.start()
+        let sup = try n.addUser("sol", .supervisor)
+        func due(_ within: Int) async -> [String] {
+            let r = await n.api("GET", "/v1/retention/due?within=\(within)", token: sup)
+            return ((jsonObject(r.body)["cases"] as? [[String: Any]]) ?? []).compactMap { $0["caseRef"] as? String }
+        }
+        #expect(await due(0) == ["R-1"])
+        #expect(await due(30) == ["R-1", "R-2"])
+        let r = await n.api("POST", "/v1/cases/R-1/revalidate", token: sup, json: ["reason": "new lead, HT-2026-0042"])
+        #expect(r.status == 200)
+        let reviewBy = try #require(jsonObject(r.body)["reviewBy"] as? String)
+        #expect(reviewBy > "2031-01-01")
+        #expect(await due(30) == ["R-2"])
+        #expect(await n.api("POST", "/v1/cases/R-1/revalidate", token: sup, json: ["reason": " "]).status == 400)
+        #expect(await n.api("POST", "/v1/cases/NOPE/revalidate", token: sup, json: ["reason": "x"]).status == 404)
+        let audited = try n.auditRows(action: "case.revalidate")
+        #expect(audited.count == 1 && audited[0].target == "R-1" && audited[0].purpose == "new lead, HT-2026-0042")
+        await n.stop()
+    }
 }
