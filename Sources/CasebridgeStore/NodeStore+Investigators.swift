@@ -257,81 +257,114 @@ extension NodeStore {
         }
     }
 
+    /// The `LIKE` pattern of this node's own record ids (node ids are a-z, 0-9 and `-`, so it needs no escaping).
+    static func localPattern(_ selfId: String) -> String {
+        precondition(EntryHeader.isValidNodeId(selfId))
+        return "'\(selfId)/%'"
+    }
+
+    /// Creates the partial index over this node's own tokens that alert scans probe (idempotent).
+    public func ensureLocalTokenIndex(selfId: String) throws {
+        try db.execute("CREATE INDEX IF NOT EXISTS tokens_local ON casebridge.tokens (token) WHERE record_id LIKE \(Self.localPattern(selfId))")
+    }
+
     /// Raises the alerts that changes to `recordIds` call for: deconfliction between this node's cases and other
     /// origins' records, watch hits, movement. Returns the ids of new (or re-raised) alerts.
+    ///
+    /// Every alert involves one of this node's own cases (or one of its watches), so the scan starts from the
+    /// changed records' strong tokens and probes only the index of this node's own tokens (for changes from
+    /// peers) or the full token index (for this node's own changes): its cost follows the number of changed
+    /// tokens and actual matches, not how often a token occurs elsewhere in the federation.
     @discardableResult
     public func scanAlerts(recordIds: [String], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
         guard !recordIds.isEmpty else { return [] }
-        let ids = Self.encodeTextArray(recordIds)
+        let local = Self.localPattern(selfId)
         let strong = Self.encodeTextArray(settings.strongKinds)
+        try db.execute("CREATE TEMP TABLE scan_ids (record_id text PRIMARY KEY) ON COMMIT DROP")
+        try db.copyIn("COPY scan_ids FROM STDIN") { send in
+            var enc = CopyEncoder()
+            for id in Set(recordIds) {
+                enc.text(id)
+                enc.endRow()
+                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            }
+            try send(&enc.buffer)
+        }
+        // Pairs (changed record, other record) sharing a strong token, one side this node's own.
+        try db.execute(
+            """
+            CREATE TEMP TABLE scan_shared ON COMMIT DROP AS
+            WITH changed AS (
+              SELECT t.token, t.kind, t.record_id FROM casebridge.tokens t JOIN scan_ids USING (record_id)
+              WHERE t.kind = ANY($1::text[])
+            )
+            SELECT c.token, c.kind, c.record_id AS changed_id, l.record_id AS other_id
+            FROM changed c JOIN casebridge.tokens l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
+            WHERE c.record_id NOT LIKE \(local)
+            UNION ALL
+            SELECT c.token, c.kind, c.record_id, o.record_id
+            FROM changed c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id <> c.record_id
+            WHERE c.record_id LIKE \(local)
+            """, [strong])
         var raised: [Int64] = []
-        // Deconfliction: a changed record (local or remote) shares a strong token with a record on the other side.
+        // Deconfliction: one side local, the other another origin's, both live.
         raised += try db.execute(
             """
-            WITH hits AS (
-              SELECT CASE WHEN cr.origin = $2 THEN cr ELSE orr END AS l, CASE WHEN cr.origin = $2 THEN orr ELSE cr END AS o,
-                     ct.kind
-              FROM casebridge.tokens ct
-              JOIN casebridge.tokens ot ON ot.token = ct.token AND ot.record_id <> ct.record_id
-              JOIN casebridge.records cr ON cr.record_id = ct.record_id
-              JOIN casebridge.records orr ON orr.record_id = ot.record_id
-              WHERE ct.record_id = ANY($1::text[]) AND ct.kind = ANY($3::text[])
-                AND (cr.origin = $2) <> (orr.origin = $2)
-                AND NOT cr.deleted AND NOT orr.deleted AND NOT cr.purged AND NOT orr.purged
-            ), pairs AS (
-              SELECT (l).record_id AS local_id, (l).case_ref AS local_ref, (o).record_id AS other_id, (o).origin AS other_origin,
-                     (o).case_ref AS other_ref, (o).agency AS other_agency, (o).contact AS other_contact,
-                     array_agg(DISTINCT kind ORDER BY kind) AS matched
-              FROM hits GROUP BY 1, 2, 3, 4, 5, 6, 7
+            WITH pairs AS (
+              SELECT CASE WHEN s.changed_id LIKE \(local) THEN s.changed_id ELSE s.other_id END AS local_id,
+                     CASE WHEN s.changed_id LIKE \(local) THEN s.other_id ELSE s.changed_id END AS other_id,
+                     array_agg(DISTINCT s.kind ORDER BY s.kind) AS matched
+              FROM scan_shared s
+              WHERE (s.changed_id LIKE \(local)) <> (s.other_id LIKE \(local))
+              GROUP BY 1, 2
             )
             INSERT INTO private.alerts AS a (kind, dedupe_key, case_ref, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
-            SELECT 'deconfliction', 'd:' || local_id || '|' || other_id, local_ref, other_id, other_origin, other_ref, other_agency, other_contact, matched
-            FROM pairs
+            SELECT 'deconfliction', 'd:' || p.local_id || '|' || p.other_id, lr.case_ref, p.other_id, o.origin, o.case_ref, o.agency, o.contact, p.matched
+            FROM pairs p
+            JOIN casebridge.records lr ON lr.record_id = p.local_id AND NOT lr.deleted AND NOT lr.purged
+            JOIN casebridge.records o ON o.record_id = p.other_id AND NOT o.deleted AND NOT o.purged
             ON CONFLICT (dedupe_key) DO UPDATE SET matched = EXCLUDED.matched, other_contact = EXCLUDED.other_contact,
               other_agency = EXCLUDED.other_agency, raised_at = now(), acked_at = NULL, acked_by = NULL, delivered_at = NULL
               WHERE NOT (a.matched @> EXCLUDED.matched)
             RETURNING id
-            """, [ids, selfId, strong]).rows.compactMap { $0[0].flatMap { Int64($0) } }
+            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
         // Watches: any live record, local or remote, holding a watched token.
         raised += try db.execute(
             """
             INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
             SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
                    array_agg(DISTINCT t.kind ORDER BY t.kind)
-            FROM casebridge.tokens t
-            JOIN private.watches w ON w.token = t.token AND w.removed_at IS NULL
+            FROM private.watches w
+            JOIN casebridge.tokens t ON t.token = w.token
+            JOIN scan_ids USING (record_id)
             JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
-            WHERE t.record_id = ANY($1::text[])
+            WHERE w.removed_at IS NULL
             GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
-            """, [ids]).rows.compactMap { $0[0].flatMap { Int64($0) } }
-        raised += try scanMovement(tokensOf: ids, strong: strong, settings: settings)
-        return raised
-    }
-
-    /// Movement: one strong token in live records of `movementJurisdictions` or more jurisdictions opened (or,
-    /// without an opening date, updated) within the window.
-    func scanMovement(tokensOf idsLiteral: String, strong: String, settings: AlertScanSettings) throws -> [Int64] {
-        try db.execute(
+            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        // Movement: a token shared with one of this node's cases, in live records of enough jurisdictions.
+        raised += try db.execute(
             """
-            WITH tok AS (
-              SELECT DISTINCT token FROM casebridge.tokens WHERE record_id = ANY($1::text[]) AND kind = ANY($2::text[])
-            ), spread AS (
+            WITH tok AS (SELECT DISTINCT token FROM scan_shared),
+            spread AS (
               SELECT t.token, array_agg(DISTINCT r.jurisdiction ORDER BY r.jurisdiction) AS j,
                      array_agg(DISTINCT t.kind ORDER BY t.kind) AS kinds, array_agg(DISTINCT r.record_id ORDER BY r.record_id) AS recs
               FROM tok JOIN casebridge.tokens t ON t.token = tok.token
               JOIN casebridge.records r ON r.record_id = t.record_id
               WHERE NOT r.deleted AND NOT r.purged AND r.jurisdiction IS NOT NULL
-                AND coalesce(r.opened, r.updated_at::date) >= current_date - $4::integer
-              GROUP BY t.token HAVING count(DISTINCT r.jurisdiction) >= $3::integer
+                AND coalesce(r.opened, r.updated_at::date) >= current_date - $2::integer
+              GROUP BY t.token HAVING count(DISTINCT r.jurisdiction) >= $1::integer
             )
             INSERT INTO private.alerts (kind, dedupe_key, matched, jurisdictions, records)
             SELECT 'movement', 'm:' || md5(token) || '|' || array_to_string(j, ','), kinds, j, recs FROM spread
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
-            """, [idsLiteral, strong, String(settings.movementJurisdictions), String(settings.movementWindowDays)]
+            """, [String(settings.movementJurisdictions), String(settings.movementWindowDays)]
         ).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        try db.execute("DROP TABLE scan_shared")
+        try db.execute("DROP TABLE scan_ids")
+        return raised
     }
 
     /// Raises watch alerts for every live record already holding the token of watch `id`.

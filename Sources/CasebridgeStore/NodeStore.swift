@@ -33,6 +33,7 @@ public final class NodeStore {
                 INSERT INTO casebridge.signing_keys (key_id, origin, public_key) VALUES ($1::bytea, $2, $3::bytea)
                 ON CONFLICT (key_id) DO NOTHING
                 """, [PostgresText.byteaLiteral(keyId), nodeId, PostgresText.byteaLiteral(publicKey)])
+            try ensureLocalTokenIndex(selfId: nodeId)
         }
     }
 
