@@ -290,25 +290,39 @@ extension NodeStore {
             }
             try send(&enc.buffer)
         }
-        // Pairs (changed record, other record) sharing a strong token, one side this node's own.
+        // Pairs (changed record, other record) sharing a strong token, one side this node's own. Each half runs only
+        // when it can match, so the planner never weighs a scan of the whole token table for nothing.
+        let prefix = selfId + "/"
+        let hasLocal = recordIds.contains { $0.hasPrefix(prefix) }
+        let hasRemote = recordIds.contains { !$0.hasPrefix(prefix) }
         try db.execute(
             """
-            CREATE TEMP TABLE scan_shared ON COMMIT DROP AS
-            WITH changed AS (
-              SELECT t.token, t.kind, t.record_id FROM casebridge.tokens t JOIN scan_ids USING (record_id)
-              WHERE t.kind = ANY($1::text[])
-            )
-            SELECT c.token, c.kind, c.record_id AS changed_id, l.record_id AS other_id
-            FROM changed c JOIN casebridge.tokens l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
-            WHERE c.record_id NOT LIKE \(local)
-            UNION ALL
-            SELECT c.token, c.kind, c.record_id, o.record_id
-            FROM changed c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id <> c.record_id
-            WHERE c.record_id LIKE \(local)
+            CREATE TEMP TABLE scan_tok ON COMMIT DROP AS
+            SELECT t.token, t.kind, t.record_id FROM casebridge.tokens t JOIN scan_ids USING (record_id) WHERE t.kind = ANY($1::text[])
             """, [strong])
+        try db.execute("CREATE TEMP TABLE scan_shared (token bytea, kind text, changed_id text, other_id text) ON COMMIT DROP")
+        if hasRemote {
+            try db.execute(
+                """
+                INSERT INTO scan_shared
+                SELECT c.token, c.kind, c.record_id, l.record_id
+                FROM scan_tok c JOIN casebridge.tokens l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
+                WHERE c.record_id NOT LIKE \(local)
+                """)
+        }
+        if hasLocal {
+            try db.execute(
+                """
+                INSERT INTO scan_shared
+                SELECT c.token, c.kind, c.record_id, o.record_id
+                FROM scan_tok c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id <> c.record_id
+                WHERE c.record_id LIKE \(local)
+                """)
+        }
+        let shared = Int(try db.execute("SELECT count(*) FROM scan_shared").scalar ?? "0") ?? 0
         var raised: [Int64] = []
         // Deconfliction: one side local, the other another origin's, both live.
-        raised += try db.execute(
+        if shared > 0 { raised += try db.execute(
             """
             WITH pairs AS (
               SELECT CASE WHEN s.changed_id LIKE \(local) THEN s.changed_id ELSE s.other_id END AS local_id,
@@ -327,9 +341,10 @@ extension NodeStore {
               other_agency = EXCLUDED.other_agency, raised_at = now(), acked_at = NULL, acked_by = NULL, delivered_at = NULL
               WHERE NOT (a.matched @> EXCLUDED.matched)
             RETURNING id
-            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
+            """).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Watches: any live record, local or remote, holding a watched token.
-        raised += try db.execute(
+        let watching = try db.execute("SELECT EXISTS (SELECT 1 FROM private.watches WHERE removed_at IS NULL)").scalar == "t"
+        if watching { raised += try db.execute(
             """
             INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
             SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
@@ -342,9 +357,9 @@ extension NodeStore {
             GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
-            """).rows.compactMap { $0[0].flatMap { Int64($0) } }
+            """).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Movement: a token shared with one of this node's cases, in live records of enough jurisdictions.
-        raised += try db.execute(
+        if shared > 0 { raised += try db.execute(
             """
             WITH tok AS (SELECT DISTINCT token FROM scan_shared),
             spread AS (
@@ -361,8 +376,9 @@ extension NodeStore {
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
             """, [String(settings.movementJurisdictions), String(settings.movementWindowDays)]
-        ).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        ).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         try db.execute("DROP TABLE scan_shared")
+        try db.execute("DROP TABLE scan_tok")
         try db.execute("DROP TABLE scan_ids")
         return raised
     }
