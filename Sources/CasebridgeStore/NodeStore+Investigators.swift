@@ -276,30 +276,28 @@ extension NodeStore {
     /// peers) or the full token index (for this node's own changes): its cost follows the number of changed
     /// tokens and actual matches, not how often a token occurs elsewhere in the federation.
     @discardableResult
-    public func scanAlerts(recordIds: [String], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
-        guard !recordIds.isEmpty else { return [] }
+    public func scanAlerts(changed tokens: [TokenRow], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
+        guard !tokens.isEmpty else { return [] }
         let local = Self.localPattern(selfId)
         let strong = Self.encodeTextArray(settings.strongKinds)
-        try db.execute("CREATE TEMP TABLE scan_ids (record_id text PRIMARY KEY) ON COMMIT DROP")
-        try db.copyIn("COPY scan_ids FROM STDIN") { send in
-            var enc = CopyEncoder()
-            for id in Set(recordIds) {
-                enc.text(id)
-                enc.endRow()
+        // The changed records' tokens come from the caller (it just wrote them): no join to find them again.
+        try db.execute("CREATE TEMP TABLE scan_tok (token bytea, kind text, record_id text) ON COMMIT DROP")
+        try db.copyIn("COPY scan_tok FROM STDIN WITH (FORMAT binary)") { send in
+            var enc = BinaryCopyEncoder(capacity: 1 << 20)
+            for t in tokens {
+                enc.row(fields: 3)
+                enc.bytea(t.token); enc.text(t.kind); enc.text(t.recordId)
                 if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
+            enc.finish()
             try send(&enc.buffer)
         }
+        try db.execute("ANALYZE scan_tok")
         // Pairs (changed record, other record) sharing a strong token, one side this node's own. Each half runs only
         // when it can match, so the planner never weighs a scan of the whole token table for nothing.
         let prefix = selfId + "/"
-        let hasLocal = recordIds.contains { $0.hasPrefix(prefix) }
-        let hasRemote = recordIds.contains { !$0.hasPrefix(prefix) }
-        try db.execute(
-            """
-            CREATE TEMP TABLE scan_tok ON COMMIT DROP AS
-            SELECT t.token, t.kind, t.record_id FROM casebridge.tokens t JOIN scan_ids USING (record_id) WHERE t.kind = ANY($1::text[])
-            """, [strong])
+        let hasLocal = tokens.contains { $0.recordId.hasPrefix(prefix) }
+        let hasRemote = tokens.contains { !$0.recordId.hasPrefix(prefix) }
         try db.execute("CREATE TEMP TABLE scan_shared (token bytea, kind text, changed_id text, other_id text) ON COMMIT DROP")
         if hasRemote {
             try db.execute(
@@ -307,8 +305,8 @@ extension NodeStore {
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, l.record_id
                 FROM scan_tok c JOIN casebridge.tokens l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
-                WHERE c.record_id NOT LIKE \(local)
-                """)
+                WHERE c.record_id NOT LIKE \(local) AND c.kind = ANY($1::text[])
+                """, [strong])
         }
         if hasLocal {
             try db.execute(
@@ -316,8 +314,8 @@ extension NodeStore {
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, o.record_id
                 FROM scan_tok c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id <> c.record_id
-                WHERE c.record_id LIKE \(local)
-                """)
+                WHERE c.record_id LIKE \(local) AND c.kind = ANY($1::text[])
+                """, [strong])
         }
         let shared = Int(try db.execute("SELECT count(*) FROM scan_shared").scalar ?? "0") ?? 0
         var raised: [Int64] = []
@@ -350,8 +348,7 @@ extension NodeStore {
             SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
                    array_agg(DISTINCT t.kind ORDER BY t.kind)
             FROM private.watches w
-            JOIN casebridge.tokens t ON t.token = w.token
-            JOIN scan_ids USING (record_id)
+            JOIN scan_tok t ON t.token = w.token
             JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
             WHERE w.removed_at IS NULL
             GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
@@ -379,7 +376,6 @@ extension NodeStore {
         ).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         try db.execute("DROP TABLE scan_shared")
         try db.execute("DROP TABLE scan_tok")
-        try db.execute("DROP TABLE scan_ids")
         return raised
     }
 

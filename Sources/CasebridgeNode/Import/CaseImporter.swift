@@ -181,6 +181,7 @@ public struct CaseImporter {
                 tokens.append(contentsOf: p.tokens)
             }
             try store.upsertRecords(records, tokens: tokens)
+            if alerts != nil { run.writtenTokens = tokens }
             if !run.changed.isEmpty {
                 try store.setVector(origin: origin, seq: head + UInt64(run.changed.count))
                 run.report.firstSeq = head + 1
@@ -195,10 +196,9 @@ public struct CaseImporter {
         // Alerts after the commit: the import stands whether or not the scan succeeds, and a failed scan is logged.
         if let alerts, !run.changed.isEmpty {
             let t2 = Date()
-            let ids = run.changed.map { run.prepared[$0.index].recordId }
             do {
                 report.alerts = try store.db.transaction {
-                    try store.scanAlerts(recordIds: ids, selfId: origin, settings: alerts).count
+                    try store.scanAlerts(changed: run.writtenTokens, selfId: origin, settings: alerts).count
                 }
             } catch {
                 logger.error("alert scan after import failed", metadata: ["error": "\(error)"])
@@ -224,6 +224,8 @@ public struct CaseImporter {
         let context: NodeContext
         let origin: String
         let progress: (@Sendable (ImportPhase, Int, Int) -> Void)?
+        /// Tokens written by the store stage, for the alert scan after the commit.
+        var writtenTokens: [NodeStore.TokenRow] = []
         let timestamp = Int64(Date().timeIntervalSince1970 * 1000)
         var existing: [String: NodeStore.ExistingCase] = [:]
         var report = ImportReport()

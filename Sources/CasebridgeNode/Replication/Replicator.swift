@@ -247,7 +247,7 @@ public struct Replicator: Sendable {
             }
             try store.expunge(purged: purged, touched: Array(outcome.records.keys))
             if let alerts, !outcome.records.isEmpty {
-                let raised = try store.scanAlerts(recordIds: Array(outcome.records.keys), selfId: selfId, settings: alerts)
+                let raised = try store.scanAlerts(changed: writes.flatMap(\.tokens), selfId: selfId, settings: alerts)
                 if !raised.isEmpty { logger.notice("alerts raised", metadata: ["count": "\(raised.count)", "peer": "\(peer)"]) }
                 report.alerts = raised.count
             }
