@@ -424,6 +424,15 @@ var searchBody: [String: Any] { [
         #expect(await n.api("POST", "/v1/cases/NOPE/revalidate", token: sup, json: ["reason": "x"]).status == 404)
         let audited = try n.auditRows(action: "case.revalidate")
         #expect(audited.count == 1 && audited[0].target == "R-1" && audited[0].purpose == "new lead, HT-2026-0042")
+        // Export for the SIEM: rows since a date, with their chain hashes; the export itself is audited.
+        let export = await n.api("GET", "/v1/audit?since=2000-01-01&limit=2", token: sup)
+        let page = jsonObject(export.body)
+        let rows = (page["rows"] as? [[String: Any]]) ?? []
+        #expect(rows.count == 2 && page["next"] as? Int == 2)
+        #expect(rows.allSatisfy { ($0["hash"] as? String)?.count == 64 && AuditChain.decodeEntry(($0["entry"] as? String) ?? "") != nil })
+        #expect(await n.api("GET", "/v1/audit?since=2099-01-01", token: sup).status == 200)
+        #expect(await n.api("GET", "/v1/audit?since=yesterday", token: sup).code == "bad-request")
+        #expect(try n.auditRows(action: "audit.export").count == 2)
         await n.stop()
     }
 }
