@@ -486,3 +486,83 @@ extension NodeStore {
         try db.execute("DELETE FROM private.cases WHERE case_ref = $1", [caseRef])
     }
 }
+
+extension NodeStore {
+    // MARK: Frozen origins (equivocation)
+
+    /// Origins frozen and not yet resolved.
+    public func frozenOrigins() throws -> Set<String> {
+        Set(try db.execute("SELECT origin FROM casebridge.frozen_origins WHERE resolved_at IS NULL").rows.compactMap { $0[0] })
+    }
+
+    /// Freezes `origin` (again, if it was resolved before) and raises an equivocation alert (inside a transaction).
+    public func freezeOrigin(_ origin: String, seq: UInt64, reason: String) throws {
+        try db.execute(
+            """
+            INSERT INTO casebridge.frozen_origins (origin, seq, reason) VALUES ($1, $2, $3)
+            ON CONFLICT (origin) DO UPDATE SET seq = EXCLUDED.seq, reason = EXCLUDED.reason, frozen_at = now(),
+              resolved_at = NULL, resolved_by = NULL, resolution = NULL
+            """, [origin, String(seq), reason])
+        try db.execute(
+            """
+            INSERT INTO private.alerts (kind, dedupe_key, other_origin, other_agency, matched)
+            SELECT 'equivocation', 'e:' || $1 || '|' || $2, $1, (SELECT agency FROM casebridge.peers WHERE node_id = $1), '{}'
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """, [origin, String(seq)])
+    }
+
+    /// Lifts a freeze; false when `origin` is not frozen.
+    public func unfreezeOrigin(_ origin: String, by actor: String, resolution: String) throws -> Bool {
+        try db.execute(
+            "UPDATE casebridge.frozen_origins SET resolved_at = now(), resolved_by = $2, resolution = $3 WHERE origin = $1 AND resolved_at IS NULL",
+            [origin, actor, resolution]).affected == 1
+    }
+
+    /// A freeze as listed.
+    public struct FrozenRow: Sendable, Codable {
+        public var origin: String
+        public var seq: UInt64
+        public var reason: String
+        public var frozenAt: String
+        public var resolvedAt: String?
+        public var resolvedBy: String?
+        public var resolution: String?
+    }
+
+    /// Every freeze, current ones first.
+    public func frozenList() throws -> [FrozenRow] {
+        try db.execute(
+            """
+            SELECT origin, seq, reason, \(isoUTC("frozen_at")), \(isoUTC("resolved_at")), resolved_by, resolution
+            FROM casebridge.frozen_origins ORDER BY resolved_at IS NOT NULL, frozen_at DESC
+            """
+        ).rows.map { FrozenRow(origin: $0[0] ?? "", seq: UInt64($0[1] ?? "0") ?? 0, reason: $0[2] ?? "", frozenAt: $0[3] ?? "", resolvedAt: $0[4], resolvedBy: $0[5], resolution: $0[6]) }
+    }
+
+    /// One piece of equivocation evidence: the entry this node holds and the conflicting one, both as stored.
+    public struct EvidenceRow: Sendable {
+        public var id: Int64
+        public var origin: String
+        public var seq: UInt64
+        public var peer: String
+        public var detectedAt: String
+        public var held: SignedEntry?
+        public var conflicting: SignedEntry
+    }
+
+    /// Equivocation evidence, of one origin or all, oldest first.
+    public func equivocationEvidence(origin: String?) throws -> [EvidenceRow] {
+        try db.execute(
+            """
+            SELECT e.id, e.origin, e.seq, e.peer, \(isoUTC("e.detected_at")), e.header, e.body, e.signature, l.header, l.body, l.signature
+            FROM casebridge.equivocations e LEFT JOIN casebridge.origin_log l ON l.origin = e.origin AND l.seq = e.seq
+            WHERE $1::text IS NULL OR e.origin = $1 ORDER BY e.id
+            """, [origin]
+        ).rows.map { r in
+            EvidenceRow(
+                id: Int64(r[0] ?? "0") ?? 0, origin: r[1] ?? "", seq: UInt64(r[2] ?? "0") ?? 0, peer: r[3] ?? "", detectedAt: r[4] ?? "",
+                held: r[8] == nil ? nil : SignedEntry(header: PostgresText.bytea(r[8]) ?? [], body: PostgresText.bytea(r[9]), signature: PostgresText.bytea(r[10]) ?? []),
+                conflicting: SignedEntry(header: PostgresText.bytea(r[5]) ?? [], body: PostgresText.bytea(r[6]), signature: PostgresText.bytea(r[7]) ?? []))
+        }
+    }
+}

@@ -171,6 +171,9 @@ func printAlert(_ a: NodeStore.AlertRow) {
     case "watch":
         print("#\(a.id) WATCH \(a.watchId.map(String.init) ?? "?") \(a.raisedAt)\(state)")
         print("  \(a.matched.joined(separator: ", ")) found in \(a.otherAgency ?? a.otherOrigin ?? "?") case \(a.otherCaseRef ?? "?")")
+    case "equivocation":
+        print("#\(a.id) EQUIVOCATION \(a.raisedAt)\(state)")
+        print("  \(a.otherAgency ?? a.otherOrigin ?? "?") signed two different entries for one position; its entries are frozen here until an admin resolves it (casebridge trust evidence / trust unfreeze)")
     default:
         print("#\(a.id) MOVEMENT \(a.raisedAt)\(state)")
         print("  one \(a.matched.joined(separator: "/")) in cases of \(a.jurisdictions?.count ?? 0) jurisdictions: \((a.jurisdictions ?? []).joined(separator: ", "))")

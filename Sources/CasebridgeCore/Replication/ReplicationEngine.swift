@@ -77,11 +77,17 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         public var records: [String: [RecordVersion<Payload>]]
         /// Digests of held entries whose (origin, seq) the batch repeats: duplicates vs. equivocation.
         public var heldDigests: [EntryPosition: [UInt8]]
+        /// Origins frozen after equivocation: their entries are refused until an admin resolves it.
+        public var frozen: Set<String>
 
-        public init(vector: [String: UInt64], records: [String: [RecordVersion<Payload>]] = [:], heldDigests: [EntryPosition: [UInt8]] = [:]) {
+        public init(
+            vector: [String: UInt64], records: [String: [RecordVersion<Payload>]] = [:], heldDigests: [EntryPosition: [UInt8]] = [:],
+            frozen: Set<String> = []
+        ) {
             self.vector = vector
             self.records = records
             self.heldDigests = heldDigests
+            self.frozen = frozen
         }
     }
 
@@ -153,6 +159,10 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                         out.duplicates += 1
                     case .equivocation(let ev):
                         out.equivocations.append(ev)
+                        // The origin is frozen from here on: nothing more of it applies until an admin resolves it.
+                        step = .blocked(
+                            Rejection(origin: h.origin, seq: h.seq, reason: .frozen, message: "\(h.origin) equivocated at seq \(h.seq); frozen until an admin resolves it"),
+                            retryable: false)
                     case .refuse(let rej, let retryable):
                         step = .blocked(rej, retryable: retryable)
                     case .acceptStatement:
@@ -219,6 +229,9 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
             return refuse(.untrustedOrigin, "origin \(h.origin) is not in the trust store")
         }
         guard h.seq <= UInt64(Int64.max) else { return refuse(.malformed, "seq out of range") }
+        if snapshot.frozen.contains(h.origin) {
+            return refuse(.frozen, "\(h.origin) is frozen after equivocation; an admin must resolve it (`casebridge trust unfreeze`)")
+        }
         guard let key = originKeys.first(where: { $0.keyId == h.keyId }) else {
             return refuse(.unknownKey, "key \(Hex.encode(h.keyId)) is not a signing key of \(h.origin)")
         }
@@ -330,6 +343,7 @@ public struct Rejection: Sendable, Hashable, CustomStringConvertible {
     public enum Reason: String, Sendable, Hashable, CaseIterable {
         case malformed, untrustedOrigin = "untrusted-origin", unknownKey = "unknown-key", keyNotValid = "key-not-valid"
         case badSignature = "bad-signature", gap, notAnOwner = "not-an-owner", unsupportedKind = "unsupported-kind"
+        case frozen
     }
 
     public var origin: String?

@@ -179,7 +179,8 @@ public struct Replicator: Sendable {
                         }
                     }
                 })
-            let outcome = engine.apply(entries, digests: digests, to: .init(vector: vector, records: records, heldDigests: heldDigests))
+            let frozen = try store.frozenOrigins()
+            let outcome = engine.apply(entries, digests: digests, to: .init(vector: vector, records: records, heldDigests: heldDigests, frozen: frozen))
             mark("engine")
 
             // Bodies of current versions that were already held (siblings, or a preferred version not in the batch).
@@ -261,7 +262,8 @@ public struct Replicator: Sendable {
             }
             for e in outcome.equivocations {
                 try store.recordEquivocation(peer: peer, origin: e.origin, seq: e.seq, heldDigest: e.heldDigest, entry: e.entry)
-                logger.error("equivocation detected", metadata: ["peer": "\(peer)", "origin": "\(e.origin)", "seq": "\(e.seq)"])
+                try store.freezeOrigin(e.origin, seq: e.seq, reason: "equivocation at seq \(e.seq), served by \(peer)")
+                logger.error("equivocation detected: origin frozen", metadata: ["peer": "\(peer)", "origin": "\(e.origin)", "seq": "\(e.seq)"])
             }
             report.applied = outcome.accepted.count
             report.duplicates = outcome.duplicates
