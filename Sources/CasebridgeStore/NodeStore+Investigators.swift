@@ -452,20 +452,18 @@ extension NodeStore.AlertScanSettings {
 extension NodeStore {
     // MARK: Purge
 
-    /// Marks the records in `purged` as expunged and, for every purged record among `purged` and `touched`, drops
-    /// its tokens, the bodies of its record entries (headers and signatures stay: the log remains verifiable) and
-    /// the published attributes of its display row. Inside the transaction that applied the entries.
+    /// Expunges the records in `purged` and any record among `touched` that an earlier purge expunged: drops its
+    /// tokens, the bodies of its record entries (headers and signatures stay: the log remains verifiable) and the
+    /// published attributes of its display row, and marks it purged. Inside the transaction that applied the entries.
     public func expunge(purged: [String], touched: [String]) throws {
-        if !purged.isEmpty {
-            try db.execute("UPDATE casebridge.records SET purged = true WHERE record_id = ANY($1::text[])", [Self.encodeTextArray(purged)])
+        var targets = Set(purged)
+        if !touched.isEmpty {
+            targets.formUnion(try db.execute(
+                "SELECT record_id FROM casebridge.records WHERE purged AND record_id = ANY($1::text[])", [Self.encodeTextArray(touched)]
+            ).rows.compactMap { $0[0] })
         }
-        let all = Array(Set(purged + touched))
-        guard !all.isEmpty else { return }
-        let ids = Self.encodeTextArray(all)
-        let targets = try db.execute(
-            "SELECT record_id FROM casebridge.records WHERE purged AND record_id = ANY($1::text[])", [ids]).rows.compactMap { $0[0] }
         guard !targets.isEmpty else { return }
-        let t = Self.encodeTextArray(targets)
+        let t = Self.encodeTextArray(Array(targets))
         try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [t])
         try db.execute(
             "UPDATE casebridge.origin_log SET body = NULL WHERE record_id = ANY($1::text[]) AND kind = 1 AND body IS NOT NULL", [t])

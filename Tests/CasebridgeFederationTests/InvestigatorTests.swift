@@ -27,7 +27,7 @@ func caseLine(
 
 extension TestNode {
     func importLines(_ lines: [String]) throws -> ImportReport {
-        try CaseImporter(context: context, logger: logger, alerts: context.alertSettings)
+        try CaseImporter(context: context, logger: logger)
             .importFile(bytes: Array((lines.joined(separator: "\n") + "\n").utf8), format: .jsonl, store: store)
     }
 

@@ -53,13 +53,10 @@ public enum ImportPhase: String, Sendable {
 public struct CaseImporter {
     public let context: NodeContext
     public let logger: Logger
-    /// What raises alerts after an import; nil imports without scanning.
-    public var alerts: NodeStore.AlertScanSettings?
 
-    public init(context: NodeContext, logger: Logger, alerts: NodeStore.AlertScanSettings? = .standard) {
+    public init(context: NodeContext, logger: Logger) {
         self.context = context
         self.logger = logger
-        self.alerts = alerts
     }
 
     /// A case read from the file, with where it came from.
@@ -181,7 +178,7 @@ public struct CaseImporter {
                 tokens.append(contentsOf: p.tokens)
             }
             try store.upsertRecords(records, tokens: tokens)
-            if alerts != nil { run.writtenTokens = tokens }
+            run.writtenTokens = tokens
             if !run.changed.isEmpty {
                 try store.setVector(origin: origin, seq: head + UInt64(run.changed.count))
                 run.report.firstSeq = head + 1
@@ -194,11 +191,11 @@ public struct CaseImporter {
         report.publishSeconds = t1.timeIntervalSince(t0)
         report.storeSeconds = Date().timeIntervalSince(t1)
         // Alerts after the commit: the import stands whether or not the scan succeeds, and a failed scan is logged.
-        if let alerts, !run.changed.isEmpty {
+        if !run.changed.isEmpty {
             let t2 = Date()
             do {
                 report.alerts = try store.db.transaction {
-                    try store.scanAlerts(changed: run.writtenTokens, selfId: origin, settings: alerts).count
+                    try store.scanAlerts(changed: run.writtenTokens, selfId: origin, settings: context.alertSettings).count
                 }
             } catch {
                 logger.error("alert scan after import failed", metadata: ["error": "\(error)"])

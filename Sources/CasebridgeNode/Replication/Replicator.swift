@@ -44,10 +44,10 @@ public struct Replicator: Sendable {
     public let selfId: String
     public let logger: Logger
 
-    /// What raises alerts when entries apply; nil applies without scanning (benchmarks).
-    public var alerts: NodeStore.AlertScanSettings?
+    /// What raises alerts when entries apply.
+    public var alerts: NodeStore.AlertScanSettings
 
-    public init(selfId: String, logger: Logger, alerts: NodeStore.AlertScanSettings? = .standard) {
+    public init(selfId: String, logger: Logger, alerts: NodeStore.AlertScanSettings = .standard) {
         self.selfId = selfId
         self.logger = logger
         self.alerts = alerts
@@ -247,7 +247,7 @@ public struct Replicator: Sendable {
                 return nil
             }
             try store.expunge(purged: purged, touched: Array(outcome.records.keys))
-            if let alerts, !outcome.records.isEmpty {
+            if !outcome.records.isEmpty {
                 let raised = try store.scanAlerts(changed: writes.flatMap(\.tokens), selfId: selfId, settings: alerts)
                 if !raised.isEmpty { logger.notice("alerts raised", metadata: ["count": "\(raised.count)", "peer": "\(peer)"]) }
                 report.alerts = raised.count
