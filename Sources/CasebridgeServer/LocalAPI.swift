@@ -218,8 +218,9 @@ public struct LocalAPI: Sendable {
             }
             let q = req.query.searchQuery(purpose: req.purpose.text)
             let search = CaseSearch(context: node, logger: logger)
-            let kinds = try Self.inputErrors { try search.identifiers(of: q).map(\.kind.rawValue) }
-            let hits = try await pool.withStore { store in try CaseSearch(context: node, logger: logger).run(q, store: store) }
+            let ids = try Self.inputErrors { try search.identifiers(of: q) }
+            let kinds = ids.map(\.kind.rawValue)
+            let hits = try await pool.withStore { store in try search.run(q, identifiers: ids, store: store) }
             let row = try await self.audit(.init(
                 actor: p.user, role: p.role.rawValue, action: LocalAction.search.rawValue, outcome: "allowed", purpose: req.purpose.text,
                 counts: ["identifiers": kinds.count, "hits": hits.count, "origins": Set(hits.map(\.origin)).count],

@@ -103,7 +103,11 @@ public struct CaseSearch: Sendable {
 
     /// Runs the search against `store`, ranking stronger and more numerous matches first.
     public func run(_ q: SearchQuery, store: NodeStore) throws -> [SearchHit] {
-        let ids = try identifiers(of: q)
+        try run(q, identifiers: identifiers(of: q), store: store)
+    }
+
+    /// Runs the search for identifiers already normalized from `q` (by `identifiers(of:)`).
+    public func run(_ q: SearchQuery, identifiers ids: [NormalizedIdentifier], store: NodeStore) throws -> [SearchHit] {
         let pseudonymizer = context.pseudonymizer
         let tokens = ids.map { pseudonymizer.token($0) }
         let matches = try store.findTokens(tokens)
