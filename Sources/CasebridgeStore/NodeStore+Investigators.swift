@@ -105,10 +105,15 @@ extension NodeStore {
     public func appendAudit(_ event: AuditEvent, chain: AuditChain, inTransaction: Bool = false) throws -> AuditRow {
         func body() throws -> AuditRow {
             try db.execute("SELECT pg_advisory_xact_lock(hashtextextended('casebridge.audit', 0))")
-            let last = try db.execute("SELECT seq, hash FROM private.audit_log ORDER BY seq DESC LIMIT 1").rows.first
-            let prevSeq = UInt64(last?[0] ?? "0") ?? 0
-            let prevHash = PostgresText.bytea(last?[1] ?? nil) ?? AuditChain.genesis
-            let row = chain.chain(event, seq: prevSeq + 1, at: Self.nowISO(), prevHash: prevHash)
+            // The time comes from the database, like every other timestamp the node keeps.
+            let r = try db.execute(
+                """
+                SELECT \(isoUTC("clock_timestamp()")), l.seq, l.hash
+                FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT seq, hash FROM private.audit_log ORDER BY seq DESC LIMIT 1) l ON true
+                """).rows[0]
+            let prevSeq = UInt64(r[1] ?? "0") ?? 0
+            let prevHash = PostgresText.bytea(r[2]) ?? AuditChain.genesis
+            let row = chain.chain(event, seq: prevSeq + 1, at: r[0] ?? "", prevHash: prevHash)
             try db.execute(
                 "INSERT INTO private.audit_log (seq, at, actor, action, entry, prev_hash, hash) VALUES ($1, $2::timestamptz, $3, $4, $5, $6::bytea, $7::bytea)",
                 [String(row.seq), row.at, row.actor, row.action, row.entry, PostgresText.byteaLiteral(row.prevHash), PostgresText.byteaLiteral(row.hash)])
@@ -129,14 +134,6 @@ extension NodeStore {
                 seq: UInt64(r[0] ?? "0") ?? 0, at: r[1] ?? "", actor: r[2] ?? "", action: r[3] ?? "", entry: r[4] ?? "",
                 prevHash: PostgresText.bytea(r[5]) ?? [], hash: PostgresText.bytea(r[6]) ?? [])
         }
-    }
-
-    /// The current time as the audit log writes it (UTC, milliseconds).
-    static func nowISO() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
     }
 
     // MARK: Watches

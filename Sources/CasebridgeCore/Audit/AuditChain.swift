@@ -135,9 +135,11 @@ public struct AuditChain: Sendable {
         public var description: String { "row \(seq): \(kind.rawValue): \(message)" }
     }
 
-    /// Verification state, fed rows in seq order (so a large log is checked in pages).
+    /// Verification state, fed rows in seq order (so a large log is checked in pages), optionally against an
+    /// anchor: a seq and chain hash the node signed earlier into its origin log.
     public struct Verifier: Sendable {
         let chain: AuditChain
+        let anchor: (seq: UInt64, hash: [UInt8])?
         var expectedSeq: UInt64 = 1
         var prevHash: [UInt8] = AuditChain.genesis
         /// Rows checked so far.
@@ -145,7 +147,10 @@ public struct AuditChain: Sendable {
         /// The first break found, if any (checking stops there).
         public private(set) var firstBreak: Break?
 
-        public init(chain: AuditChain) { self.chain = chain }
+        public init(chain: AuditChain, anchor: (seq: UInt64, hash: [UInt8])? = nil) {
+            self.chain = chain
+            self.anchor = anchor
+        }
 
         /// Hash of the last row checked (the chain head when every row was fed).
         public var head: [UInt8] { prevHash }
@@ -190,25 +195,19 @@ public struct AuditChain: Sendable {
                 firstBreak = Break(kind: .edited, seq: row.seq, message: "columns do not match the hashed content")
                 return false
             }
+            if let anchor, anchor.seq == row.seq, anchor.hash != row.hash {
+                firstBreak = Break(kind: .edited, seq: row.seq, message: "row differs from the version anchored in the origin log")
+                return false
+            }
             prevHash = row.hash
             expectedSeq += 1
             return true
         }
 
-        /// Checks the end of the log against an anchor (a seq and hash the node signed earlier).
-        public mutating func finish(anchor: (seq: UInt64, hash: [UInt8])?) {
-            guard firstBreak == nil, let anchor else { return }
-            if lastSeq < anchor.seq {
-                firstBreak = Break(kind: .truncated, seq: lastSeq + 1, message: "the log ends at row \(lastSeq) but row \(anchor.seq) was anchored")
-            }
-        }
-
-        /// Checks an anchored row's hash as the rows pass (call for the row at the anchor's seq).
-        public mutating func checkAnchor(seq: UInt64, hash: [UInt8]) {
-            guard firstBreak == nil, lastSeq >= seq else { return }
-            if lastSeq == seq && prevHash != hash {
-                firstBreak = Break(kind: .edited, seq: seq, message: "row differs from the version anchored in the origin log")
-            }
+        /// Ends verification: a log that stops before the anchored row was cut off.
+        public mutating func finish() {
+            guard firstBreak == nil, let anchor, lastSeq < anchor.seq else { return }
+            firstBreak = Break(kind: .truncated, seq: lastSeq + 1, message: "the log ends at row \(lastSeq) but row \(anchor.seq) was anchored")
         }
     }
 }

@@ -34,21 +34,15 @@ public struct AuditLog: Sendable {
 
     /// Walks the whole chain in pages and reports the first break.
     public func verify(store: NodeStore, anchor: (seq: UInt64, hash: [UInt8])? = nil) throws -> Verification {
-        var v = AuditChain.Verifier(chain: Self.chain)
+        var v = AuditChain.Verifier(chain: Self.chain, anchor: anchor)
         var after: UInt64 = 0
-        var lastSeen: UInt64 = 0
-        while true {
+        while v.firstBreak == nil {
             let page = try store.auditRows(afterSeq: after, limit: 5000)
-            if page.isEmpty { break }
-            for row in page {
-                lastSeen = row.seq
-                guard v.feed(row) else { break }
-                if let anchor, row.seq == anchor.seq { v.checkAnchor(seq: anchor.seq, hash: anchor.hash) }
-            }
-            if v.firstBreak != nil { break }
-            after = lastSeen
+            guard let last = page.last else { break }
+            for row in page { guard v.feed(row) else { break } }
+            after = last.seq
         }
-        v.finish(anchor: anchor)
+        v.finish()
         let b = v.firstBreak
         return Verification(
             ok: b == nil, rows: v.rows, headSeq: v.lastSeq, headHash: Hex.encode(v.head),

@@ -28,12 +28,9 @@ import Testing
     }
 
     static func verify(_ rows: [AuditRow], anchor: (UInt64, [UInt8])? = nil) -> AuditChain.Break? {
-        var v = AuditChain.Verifier(chain: chain)
-        for r in rows {
-            guard v.feed(r) else { break }
-            if let anchor, r.seq == anchor.0 { v.checkAnchor(seq: anchor.0, hash: anchor.1) }
-        }
-        v.finish(anchor: anchor.map { (seq: $0.0, hash: $0.1) })
+        var v = AuditChain.Verifier(chain: chain, anchor: anchor.map { (seq: $0.0, hash: $0.1) })
+        for r in rows { guard v.feed(r) else { break } }
+        v.finish()
         return v.firstBreak
     }
 
