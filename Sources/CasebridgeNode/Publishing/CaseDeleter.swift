@@ -23,8 +23,7 @@ public struct CaseDeleter {
     /// Writes the tombstone for `caseRef` and returns its seq.
     @discardableResult
     public func delete(caseRef: String, store: NodeStore) throws -> UInt64 {
-        let origin = context.config.nodeId
-        return try store.db.transaction {
+        try store.db.transaction {
             guard let priv = try store.privateCase(caseRef: caseRef) else {
                 throw Refused(reason: "no case with that reference on this node")
             }
@@ -32,20 +31,31 @@ public struct CaseDeleter {
                 throw Refused(reason: "the case was never published")
             }
             if head.deleted { throw Refused(reason: "the case is already deleted") }
-            let seq = try store.lockOriginHead(origin: origin) + 1
-            let version = head.version.incremented(for: origin)
-            let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef))
-            let entry = SignedEntry.make(
-                kind: .tombstone, origin: origin, seq: seq, recordId: priv.recordId, version: version,
-                timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: context.signingKey)
-            try store.appendLog(origin: origin, [(seq: seq, kind: .tombstone, recordId: priv.recordId, entry: entry)])
-            try store.upsertRecords(
-                [.init(recordId: priv.recordId, origin: origin, seq: seq, caseRef: caseRef, version: version, deleted: true, bodyHash: Blake2b.hash(body), record: nil)],
-                tokens: [])
+            let seq = try Self.writeTombstone(context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: false, store: store)
             try store.markPrivateDeleted(caseRef: caseRef)
-            try store.setVector(origin: origin, seq: seq)
             logger.info("case deleted", metadata: ["seq": "\(seq)"])
             return seq
         }
+    }
+
+    /// Signs a tombstone (a purge when `expunge`) for one of this node's records over its current `version`, appends it
+    /// at the next seq of the origin log (taking the log's lock), and updates the record's state and the vector. Inside
+    /// a transaction; returns the tombstone's seq.
+    static func writeTombstone(
+        context: NodeContext, caseRef: String, recordId: String, over version: VersionVector, expunge: Bool, store: NodeStore
+    ) throws -> UInt64 {
+        let origin = context.config.nodeId
+        let seq = try store.lockOriginHead(origin: origin) + 1
+        let next = version.incremented(for: origin)
+        let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef, expunge: expunge))
+        let entry = SignedEntry.make(
+            kind: .tombstone, origin: origin, seq: seq, recordId: recordId, version: next,
+            timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: context.signingKey)
+        try store.appendLog(origin: origin, [(seq: seq, kind: .tombstone, recordId: recordId, entry: entry)])
+        try store.upsertRecords(
+            [.init(recordId: recordId, origin: origin, seq: seq, caseRef: caseRef, version: next, deleted: true, bodyHash: Blake2b.hash(body), record: nil)],
+            tokens: [])
+        try store.setVector(origin: origin, seq: seq)
+        return seq
     }
 }

@@ -25,13 +25,12 @@ public struct CasePurger: Sendable {
 
     /// Purges `caseRef` and audits it as done by `actor` with `reason`.
     public func purge(caseRef: String, reason: String, actor: String, role: String?, store: NodeStore) throws -> Report {
-        let origin = context.config.nodeId
-        return try store.db.transaction {
+        try store.db.transaction {
             guard let priv = try store.privateCase(caseRef: caseRef) else {
                 throw CaseDeleter.Refused(reason: "no case with that reference on this node")
             }
-            let seq = try store.lockOriginHead(origin: origin) + 1
-            var recordState: [NodeStore.RecordRow] = []
+            // Writers of the origin log wait for each other from here, so two purges cannot both pass the check below.
+            _ = try store.lockOriginHead(origin: context.config.nodeId)
             let head = try store.recordHead(recordId: priv.recordId)
             if head != nil, try store.isPurged(recordId: priv.recordId) {
                 throw CaseDeleter.Refused(reason: "the case is already purged")
@@ -39,19 +38,11 @@ public struct CasePurger: Sendable {
             let bodies = Int(try store.db.execute(
                 "SELECT count(*) FROM casebridge.origin_log WHERE record_id = $1 AND kind = 1 AND body IS NOT NULL", [priv.recordId]
             ).scalar ?? "0") ?? 0
+            var seq: UInt64 = 0
             if let head {
-                let version = head.version.incremented(for: origin)
-                let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef, expunge: true))
-                let entry = SignedEntry.make(
-                    kind: .tombstone, origin: origin, seq: seq, recordId: priv.recordId, version: version,
-                    timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: context.signingKey)
-                try store.appendLog(origin: origin, [(seq: seq, kind: .tombstone, recordId: priv.recordId, entry: entry)])
-                recordState.append(.init(
-                    recordId: priv.recordId, origin: origin, seq: seq, caseRef: caseRef, version: version, deleted: true,
-                    bodyHash: Blake2b.hash(body), record: nil))
-                try store.upsertRecords(recordState, tokens: [])
+                seq = try CaseDeleter.writeTombstone(
+                    context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: true, store: store)
                 try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = $1", [priv.recordId])
-                try store.setVector(origin: origin, seq: seq)
                 try store.expunge(purged: [priv.recordId], touched: [])
             }
             try store.deletePrivateCase(caseRef: caseRef)
@@ -60,7 +51,7 @@ public struct CasePurger: Sendable {
                       counts: ["bodiesDropped": bodies]),
                 store: store, inTransaction: true)
             logger.notice("case purged", metadata: ["seq": "\(seq)", "by": "\(actor)"])
-            return Report(caseRef: caseRef, seq: head == nil ? 0 : seq, bodiesDropped: bodies)
+            return Report(caseRef: caseRef, seq: seq, bodiesDropped: bodies)
         }
     }
 }
