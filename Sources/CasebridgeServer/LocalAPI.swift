@@ -142,7 +142,7 @@ public struct LocalAPI: Sendable {
         return p
     }
 
-    /// Appends an audit row for an allowed action; the action fails (503) when it cannot be audited.
+    /// Appends an audit row for an allowed action (`AuditEvent.allowed`); the action fails (503) when it cannot be audited.
     func audit(_ event: AuditEvent) async throws -> AuditRow {
         do {
             return try await pool.withStore { try AuditLog().record(event, store: $0) }
@@ -204,25 +204,20 @@ public struct LocalAPI: Sendable {
         router.get("/v1/peers") { _, ctx -> Response in
             let p = try await self.authorize(.peersStatus, ctx)
             let status = try await pool.withStore { try PeersStatus.make(store: $0) }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.peersStatus.rawValue, outcome: "allowed"))
+            _ = try await self.audit(.allowed(by: p, LocalAction.peersStatus.rawValue))
             return try Self.encode(status)
         }
 
         router.post("/v1/search") { request, ctx -> Response in
             let p = try await self.authorize(.search, ctx)
             let req = try await readJSON(SearchRequest.self, request: request, limit: limit)
-            if let problem = req.purpose.problem { throw APIError(.badRequest, "purpose-required", problem) }
-            if let problem = req.query.problem { throw APIError(.badRequest, "bad-request", problem) }
-            if req.query.isRepeated(in: req.purpose.caseNumber + " " + req.purpose.reason) {
-                throw APIError(.badRequest, "purpose-contains-identifier", "the purpose repeats a searched identifier; state the case number and reason only")
-            }
+            try Self.check(req.purpose, req.query, verb: "searched")
             let q = req.query.searchQuery(purpose: req.purpose.text)
             let search = CaseSearch(context: node, logger: logger)
             let ids = try Self.inputErrors { try search.identifiers(of: q) }
             let kinds = ids.map(\.kind.rawValue)
             let hits = try await pool.withStore { store in try search.run(q, identifiers: ids, store: store) }
-            let row = try await self.audit(.init(
-                actor: p.user, role: p.role.rawValue, action: LocalAction.search.rawValue, outcome: "allowed", purpose: req.purpose.text,
+            let row = try await self.audit(.allowed(by: p, LocalAction.search.rawValue, purpose: req.purpose.text,
                 counts: ["identifiers": kinds.count, "hits": hits.count, "origins": Set(hits.map(\.origin)).count],
                 details: ["kinds": Array(Set(kinds)).sorted().joined(separator: ",")]))
             return try Self.encode(SearchResponse(purpose: req.purpose, searchedAt: row.at, auditSeq: row.seq, hits: hits))
@@ -232,10 +227,10 @@ public struct LocalAPI: Sendable {
             let ref = try ctx.parameters.require("ref")
             let p = try await self.authorize(.caseView, ctx, target: ref)
             guard let data = try await pool.withStore({ try CaseView.json(caseRef: ref, store: $0) }) else {
-                _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseView.rawValue, outcome: "allowed", target: ref, counts: ["found": 0]))
+                _ = try await self.audit(.allowed(by: p, LocalAction.caseView.rawValue, target: ref, counts: ["found": 0]))
                 throw APIError(.notFound, "not-found", "no case with that reference on this node")
             }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseView.rawValue, outcome: "allowed", target: ref, counts: ["found": 1]))
+            _ = try await self.audit(.allowed(by: p, LocalAction.caseView.rawValue, target: ref, counts: ["found": 1]))
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
 
@@ -244,7 +239,7 @@ public struct LocalAPI: Sendable {
             let all = request.uri.queryParameters.get("all") == "true"
             let owner = AccessPolicy.seesAllWatches(p.role) ? nil : p.user
             let alerts = try await pool.withStore { try $0.alerts(all: all, watchOwner: owner) }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.alertsList.rawValue, outcome: "allowed", counts: ["alerts": alerts.count]))
+            _ = try await self.audit(.allowed(by: p, LocalAction.alertsList.rawValue, counts: ["alerts": alerts.count]))
             struct Out: Encodable { var alerts: [NodeStore.AlertRow] }
             return try Self.encode(Out(alerts: alerts))
         }
@@ -254,7 +249,7 @@ public struct LocalAPI: Sendable {
             let p = try await self.authorize(.alertsAck, ctx, target: String(id))
             let ok = try await pool.withStore { try $0.ackAlert(id: id, by: p.user) }
             guard ok else { throw APIError(.notFound, "not-found", "no open alert with that id") }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.alertsAck.rawValue, outcome: "allowed", target: String(id)))
+            _ = try await self.audit(.allowed(by: p, LocalAction.alertsAck.rawValue, target: String(id)))
             return Self.json(#"{"acked":true}"#)
         }
 
@@ -269,11 +264,7 @@ public struct LocalAPI: Sendable {
         router.post("/v1/watches") { request, ctx -> Response in
             let p = try await self.authorize(.watchAdd, ctx)
             let req = try await readJSON(WatchRequest.self, request: request, limit: limit)
-            if let problem = req.purpose.problem { throw APIError(.badRequest, "purpose-required", problem) }
-            if let problem = req.query.problem { throw APIError(.badRequest, "bad-request", problem) }
-            if req.query.isRepeated(in: req.purpose.caseNumber + " " + req.purpose.reason) {
-                throw APIError(.badRequest, "purpose-contains-identifier", "the purpose repeats a watched identifier; state the case number and reason only")
-            }
+            try Self.check(req.purpose, req.query, verb: "watched")
             let q = req.query.searchQuery(purpose: req.purpose.text)
             let ids = try Self.inputErrors { try CaseSearch(context: node, logger: logger).identifiers(of: q) }
             let pseudonymizer = node.pseudonymizer
@@ -290,7 +281,7 @@ public struct LocalAPI: Sendable {
                         raised += try store.scanWatch(id: id).count
                     }
                     try AuditLog().record(
-                        .init(actor: p.user, role: p.role.rawValue, action: LocalAction.watchAdd.rawValue, outcome: "allowed", purpose: purposeText,
+                        .allowed(by: p, LocalAction.watchAdd.rawValue, purpose: purposeText,
                               counts: ["watches": out.count, "alerts": raised], details: ["kinds": tokens.map(\.kind).joined(separator: ",")]),
                         store: store, inTransaction: true)
                     return (out, raised)
@@ -306,7 +297,7 @@ public struct LocalAPI: Sendable {
             let owner = AccessPolicy.seesAllWatches(p.role) ? nil : p.user
             let ok = try await pool.withStore { try $0.removeWatch(id: id, owner: owner) }
             guard ok else { throw APIError(.notFound, "not-found", "no active watch with that id that you may remove") }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.watchRemove.rawValue, outcome: "allowed", target: String(id)))
+            _ = try await self.audit(.allowed(by: p, LocalAction.watchRemove.rawValue, target: String(id)))
             return Self.json(#"{"removed":true}"#)
         }
 
@@ -317,8 +308,7 @@ public struct LocalAPI: Sendable {
             let after = request.uri.queryParameters.get("after").flatMap { UInt64($0) } ?? 0
             let max = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 5000, 10_000)
             let rows = try await pool.withStore { try AuditLog().export(store: $0, since: since.flatMap(Self.parseTime), afterSeq: after, limit: max) }
-            _ = try await self.audit(.init(
-                actor: p.user, role: p.role.rawValue, action: "audit.export", outcome: "allowed", counts: ["rows": rows.count],
+            _ = try await self.audit(.allowed(by: p, "audit.export", counts: ["rows": rows.count],
                 details: since.map { ["since": $0] }))
             struct Out: Encodable { var rows: [AuditLog.ExportedRow]; var next: UInt64? }
             return try Self.encode(Out(rows: rows, next: rows.count == max ? rows.last?.seq : nil))
@@ -329,8 +319,7 @@ public struct LocalAPI: Sendable {
             // Verify first, then record the verification (which extends the chain past what was verified).
             let origin = node.config.nodeId
             let result = try await pool.withStore { try AuditLog().verify(store: $0, anchor: AuditAnchorer.latest(origin: origin, store: $0)) }
-            _ = try await self.audit(.init(
-                actor: p.user, role: p.role.rawValue, action: "audit.verify", outcome: "allowed",
+            _ = try await self.audit(.allowed(by: p, "audit.verify",
                 counts: ["rows": Int(result.rows)], details: ["result": result.ok ? "intact" : (result.problem?.kind ?? "broken")]))
             return try Self.encode(result)
         }
@@ -340,7 +329,7 @@ public struct LocalAPI: Sendable {
             let within = request.uri.queryParameters.get("within").flatMap { Int($0) } ?? 30
             let years = node.config.investigators.reviewYears
             let due = try await pool.withStore { try $0.reviewsDue(withinDays: within, retentionYears: years) }
-            _ = try await self.audit(.init(actor: p.user, role: p.role.rawValue, action: LocalAction.retentionDue.rawValue, outcome: "allowed", counts: ["cases": due.count, "withinDays": within]))
+            _ = try await self.audit(.allowed(by: p, LocalAction.retentionDue.rawValue, counts: ["cases": due.count, "withinDays": within]))
             struct Out: Encodable { var withinDays: Int; var reviewYears: Int; var cases: [NodeStore.ReviewRow] }
             return try Self.encode(Out(withinDays: within, reviewYears: years, cases: due))
         }
@@ -355,7 +344,7 @@ public struct LocalAPI: Sendable {
                 try store.db.transaction { () -> String? in
                     guard let d = try store.revalidate(caseRef: ref, years: years) else { return nil }
                     try AuditLog().record(
-                        .init(actor: p.user, role: p.role.rawValue, action: LocalAction.caseRevalidate.rawValue, outcome: "allowed", purpose: req.reason, target: ref, details: ["reviewBy": d]),
+                        .allowed(by: p, LocalAction.caseRevalidate.rawValue, purpose: req.reason, target: ref, details: ["reviewBy": d]),
                         store: store, inTransaction: true)
                     return d
                 }
@@ -379,6 +368,16 @@ public struct LocalAPI: Sendable {
             return try Self.encode(report)
         }
         return router
+    }
+
+    /// The checks every search and watch request passes: a complete purpose, a usable query, and a purpose that does
+    /// not repeat one of the identifiers (it goes to the log and the audit log as typed).
+    static func check(_ purpose: Purpose, _ query: IdentifierQuery, verb: String) throws {
+        if let problem = purpose.problem { throw APIError(.badRequest, "purpose-required", problem) }
+        if let problem = query.problem { throw APIError(.badRequest, "bad-request", problem) }
+        if query.isRepeated(in: purpose.caseNumber + " " + purpose.reason) {
+            throw APIError(.badRequest, "purpose-contains-identifier", "the purpose repeats a \(verb) identifier; state the case number and reason only")
+        }
     }
 
     /// Turns a query identifier that does not normalize into a 400 naming the field.

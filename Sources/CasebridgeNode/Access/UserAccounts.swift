@@ -114,3 +114,13 @@ public struct UserAccounts: Sendable {
         return .failure(why)
     }
 }
+
+extension AuditEvent {
+    /// An allowed action of an authenticated local API user.
+    public static func allowed(
+        by p: UserAccounts.Principal, _ action: String, purpose: String? = nil, target: String? = nil, counts: [String: Int]? = nil,
+        details: [String: String]? = nil
+    ) -> AuditEvent {
+        AuditEvent(actor: p.user, role: p.role.rawValue, action: action, outcome: "allowed", purpose: purpose, target: target, counts: counts, details: details)
+    }
+}
