@@ -21,20 +21,22 @@ extension NodeStore {
         public var lockedUntil: String?
         public var locked: Bool
         public var lastLogin: String?
+        /// Whether `lastLogin` is unset or more than a minute old (a successful login then updates it).
+        public var loginStale: Bool
         public var createdAt: String
     }
 
     static let userColumns = """
         name, role, token_hash, \(isoUTC("token_expires_at")), coalesce(token_expires_at <= now(), true), disabled,
         failed_attempts, \(isoUTC("locked_until")), coalesce(locked_until > now(), false), \(isoUTC("last_login")),
-        \(isoUTC("created_at"))
+        \(isoUTC("created_at")), coalesce(last_login < now() - interval '1 minute', true)
         """
 
     static func userRow(_ r: [String?]) -> UserRow {
         UserRow(
             name: r[0] ?? "", role: r[1] ?? "", tokenHash: PostgresText.bytea(r[2]), tokenExpiresAt: r[3], expired: r[4] == "t",
             disabled: r[5] == "t", failedAttempts: Int(r[6] ?? "0") ?? 0, lockedUntil: r[7], locked: r[8] == "t",
-            lastLogin: r[9], createdAt: r[10] ?? "")
+            lastLogin: r[9], loginStale: r[11] == "t", createdAt: r[10] ?? "")
     }
 
     /// Adds a user; false when the name is taken.
@@ -90,11 +92,9 @@ extension NodeStore {
             """, [name, String(maxFailures), String(lockSeconds)]).scalar == "t"
     }
 
-    /// Clears the failure count after a successful login.
+    /// Records a successful login: clears the failure count and sets the last login time.
     public func recordLogin(name: String) throws {
-        try db.execute(
-            "UPDATE private.users SET failed_attempts = 0, locked_until = NULL, last_login = now() WHERE name = $1 AND (failed_attempts <> 0 OR last_login IS NULL OR last_login < now() - interval '1 minute')",
-            [name])
+        try db.execute("UPDATE private.users SET failed_attempts = 0, locked_until = NULL, last_login = now() WHERE name = $1", [name])
     }
 
     // MARK: Audit

@@ -103,7 +103,8 @@ public struct UserAccounts: Sendable {
         }
         if u.disabled { return deny(u.name, .disabled, store: store) }
         if u.expired { return deny(u.name, .expired, store: store) }
-        if u.failedAttempts != 0 || u.lastLogin == nil { try store.recordLogin(name: u.name) }
+        // Written only when there is something to clear or the time is a minute old: not on every request.
+        if u.failedAttempts != 0 || u.loginStale { try store.recordLogin(name: u.name) }
         logger.debug("token accepted", metadata: ["user": "\(u.name)", "role": "\(u.role)"])
         return .success(Principal(user: u.name, role: role, tokenExpiresAt: u.tokenExpiresAt))
     }
