@@ -339,19 +339,7 @@ extension NodeStore {
             """).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Watches: any live record, local or remote, holding a watched token.
         let watching = try db.execute("SELECT EXISTS (SELECT 1 FROM private.watches WHERE removed_at IS NULL)").scalar == "t"
-        if watching { raised += try db.execute(
-            """
-            INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
-            SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
-                   array_agg(DISTINCT t.kind ORDER BY t.kind)
-            FROM private.watches w
-            JOIN scan_tok t ON t.token = w.token
-            JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
-            WHERE w.removed_at IS NULL
-            GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id
-            """).rows.compactMap { $0[0].flatMap { Int64($0) } } }
+        if watching { raised += try db.execute(Self.watchAlerts(tokens: "scan_tok", where: "w.removed_at IS NULL")).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Movement: a token shared with one of this node's cases, in live records of enough jurisdictions.
         if shared > 0 { raised += try db.execute(
             """
@@ -379,19 +367,25 @@ extension NodeStore {
     /// Raises watch alerts for every live record already holding the token of watch `id`.
     @discardableResult
     public func scanWatch(id: Int64) throws -> [Int64] {
-        try db.execute(
-            """
-            INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
-            SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
-                   array_agg(DISTINCT t.kind ORDER BY t.kind)
-            FROM private.watches w
-            JOIN casebridge.tokens t ON t.token = w.token
-            JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
-            WHERE w.id = $1 AND w.removed_at IS NULL
-            GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id
-            """, [String(id)]).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        try db.execute(Self.watchAlerts(tokens: "casebridge.tokens", where: "w.id = $1 AND w.removed_at IS NULL"), [String(id)])
+            .rows.compactMap { $0[0].flatMap { Int64($0) } }
+    }
+
+    /// The statement that raises a watch alert per (watch, live record) pair where `tokens` (a table with token,
+    /// kind, record_id) holds a watched token, for the watches `condition` selects. Returns the new alert ids.
+    static func watchAlerts(tokens: String, where condition: String) -> String {
+        """
+        INSERT INTO private.alerts (kind, dedupe_key, watch_id, other_record, other_origin, other_case_ref, other_agency, other_contact, matched)
+        SELECT 'watch', 'w:' || w.id || '|' || r.record_id, w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact,
+               array_agg(DISTINCT t.kind ORDER BY t.kind)
+        FROM private.watches w
+        JOIN \(tokens) t ON t.token = w.token
+        JOIN casebridge.records r ON r.record_id = t.record_id AND NOT r.deleted AND NOT r.purged
+        WHERE \(condition)
+        GROUP BY w.id, r.record_id, r.origin, r.case_ref, r.agency, r.contact
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id
+        """
     }
 
     // MARK: Retention
