@@ -104,8 +104,9 @@ struct PeerAdmissionMiddleware: RouterMiddleware {
             logger.warning("federation request refused: no client certificate")
             throw APIError(.forbidden, "certificate-required", "a client certificate from the federation CA is required")
         }
-        let subject = (try? CertificateInfo.parse(der: der).subject) ?? "unparseable"
-        guard let nodeId = CertificateInfo.nodeId(fromDER: der) else {
+        let info = try? CertificateInfo.parse(der: der)
+        let subject = info?.subject ?? "unparseable"
+        guard let nodeId = info?.nodeId else {
             metrics.increment("casebridge_tls_refusals_total", ["reason": "no-node-id"])
             logger.warning("federation request refused: certificate names no node id", metadata: ["subject": "\(subject)"])
             throw APIError(.forbidden, "peer-not-trusted", "the client certificate names no casebridge node id")
