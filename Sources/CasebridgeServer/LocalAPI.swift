@@ -45,9 +45,9 @@ public struct PeersStatus: Sendable, Codable {
 
     public static func make(store: NodeStore) throws -> PeersStatus {
         let me = try store.nodeId() ?? "?"
-        let ours = try store.vector().counters
-        let status = try store.peerStatus()
         let fresh = try store.originFreshness()
+        let ours = fresh.mapValues(\.seq)
+        let status = try store.peerStatus()
         let peers = try store.peers(includeRemoved: true).map { p -> Peer in
             let s = status[p.nodeId]
             let theirs = s?.theirVector ?? [:]

@@ -109,11 +109,10 @@ final class Notifier: Service, Sendable {
             if let vector = try? await pool.withStore({ try $0.vector().counters }) {
                 let mine = vector[selfId] ?? 0
                 if let l = last, mine > l {
-                    let peers = (try? await pool.withStore { try $0.peers() }) ?? []
+                    let peers = (try? await pool.withStore { try $0.peerEndpoints() }) ?? []
                     for p in peers {
-                        guard let endpoint = p.endpoint else { continue }
                         do {
-                            try await client.notify(peer: p.nodeId, endpoint: endpoint, vector: vector)
+                            try await client.notify(peer: p.nodeId, endpoint: p.endpoint, vector: vector)
                         } catch {
                             logger.debug("notify failed", metadata: ["peer": "\(p.nodeId)", "error": "\(error)"])
                         }

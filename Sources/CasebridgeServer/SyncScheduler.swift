@@ -232,7 +232,7 @@ public final class SyncScheduler: Service, Sendable {
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let peers = (try? await pool.withStore { try $0.peers().filter { $0.endpoint != nil } }) ?? []
+                let peers = (try? await pool.withStore { try $0.peerEndpoints() }) ?? []
                 let now = ContinuousClock.now
                 let due: [(String, String)] = state.withLock { s in
                     var out: [(String, String)] = []
@@ -243,7 +243,7 @@ public final class SyncScheduler: Service, Sendable {
                         if isDue {
                             s.running.insert(p.nodeId)
                             s.notified.remove(p.nodeId)
-                            out.append((p.nodeId, p.endpoint!))
+                            out.append((p.nodeId, p.endpoint))
                         }
                     }
                     return out

@@ -55,6 +55,14 @@ extension NodeStore {
         }
     }
 
+    /// Active peers this node pulls from and notifies (those with an endpoint), without decoding their cards: the
+    /// scheduler asks several times a second.
+    public func peerEndpoints() throws -> [(nodeId: String, endpoint: String)] {
+        try db.execute(
+            "SELECT node_id, endpoint FROM casebridge.peers WHERE status = 'active' AND endpoint IS NOT NULL ORDER BY node_id"
+        ).rows.compactMap { r in r[0].flatMap { id in r[1].map { (id, $0) } } }
+    }
+
     public func peers(includeRemoved: Bool = false) throws -> [PeerRow] {
         let rows = try db.execute(
             """
@@ -192,7 +200,6 @@ extension NodeStore {
         if !records.isEmpty {
             let ids = Self.encodeTextArray(records.map(\.recordId))
             try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
-            let encoder = JSONEncoder.sorted
             try db.copyIn("COPY casebridge.record_versions (record_id, origin, seq, version, deleted, owners) FROM STDIN") { send in
                 var enc = CopyEncoder()
                 // A record with one version and no co-owners needs no row here: its display row in
@@ -200,8 +207,8 @@ extension NodeStore {
                 for r in records where r.versions.count > 1 || r.versions.contains(where: { !$0.owners.isEmpty }) {
                     for v in r.versions {
                         enc.text(v.recordId); enc.text(v.origin); enc.int(v.seq)
-                        enc.text(String(decoding: try encoder.encode(v.version.counters), as: UTF8.self))
-                        enc.text(v.deleted ? "t" : "f"); enc.text(Self.encodeTextArray(v.owners))
+                        enc.text(utf8: v.version.canonicalJSON)
+                        enc.bool(v.deleted); enc.text(Self.encodeTextArray(v.owners))
                         enc.endRow()
                     }
                     if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
