@@ -55,10 +55,6 @@ public final class NodeMetrics: Sendable {
         }
     }
 
-    public func counter(_ name: String, _ labels: [String: String] = [:]) -> Double {
-        counters.withLock { $0[Self.key(name, labels)] ?? 0 }
-    }
-
     /// The exposition text of everything kept here.
     public func render() -> String {
         var out = ""

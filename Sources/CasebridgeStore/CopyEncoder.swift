@@ -1,3 +1,5 @@
+import CasebridgeCore
+
 /// Builds PostgreSQL COPY text-format rows into a byte buffer (tab-separated, `\N` for NULL, escapes for
 /// backslash, tab, newline and carriage return, `\\x` hex for bytea).
 public struct CopyEncoder {
@@ -47,12 +49,6 @@ public struct CopyEncoder {
         if runStart < n { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<n])) }
     }
 
-    /// Appends a field that is already valid COPY text (no characters that need escaping), e.g. an identifier.
-    public mutating func raw(_ s: StaticString) {
-        separator()
-        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
-    }
-
     /// Appends a NULL field.
     public mutating func null() {
         separator()
@@ -65,9 +61,9 @@ public struct CopyEncoder {
         separator()
         if v < 0 {
             buffer.append(45)
-            Self.appendDecimal(UInt64(v.magnitude), to: &buffer)
+            CanonicalJSONWriter.appendDecimal(UInt64(v.magnitude), to: &buffer)
         } else {
-            Self.appendDecimal(UInt64(v), to: &buffer)
+            CanonicalJSONWriter.appendDecimal(UInt64(v), to: &buffer)
         }
     }
 
@@ -108,24 +104,6 @@ public struct CopyEncoder {
     @inline(__always)
     private mutating func separator() {
         if first { first = false } else { buffer.append(9) }
-    }
-
-    static func appendDecimal(_ v: UInt64, to out: inout [UInt8]) {
-        if v < 10 {
-            out.append(48 + UInt8(v))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            while x > 0 {
-                d[23 - n] = 48 + UInt8(x % 10)
-                x /= 10
-                n += 1
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
-        }
     }
 }
 

@@ -131,17 +131,6 @@ public final class NodeStore {
         public var jsonUTF8: [UInt8]
         public var rawHash: [UInt8]
 
-        /// The case's JSON.
-        public var json: String {
-            get { String(decoding: jsonUTF8, as: UTF8.self) }
-            set { jsonUTF8 = Array(newValue.utf8) }
-        }
-
-        public init(caseRef: String, recordId: String, json: String, rawHash: [UInt8]) {
-            self.init(caseRef: caseRef, recordId: recordId, jsonUTF8: Array(json.utf8), rawHash: rawHash)
-        }
-
-        /// A row whose JSON is already UTF-8 bytes (no String round trip).
         public init(caseRef: String, recordId: String, jsonUTF8: [UInt8], rawHash: [UInt8]) {
             self.caseRef = caseRef
             self.recordId = recordId

@@ -34,7 +34,7 @@ import Testing
         for n in nodes { keys[n.id] = [n.originKey] }
         keys.merge(override) { $1 }
         return Engine(
-            selfId: "me", keys: keys,
+            keys: keys,
             checkSignature: { e, pk in
                 guard let k = try? SigningPublicKey(bytes: pk) else { return false }
                 return (try? e.verify(with: k)) != nil

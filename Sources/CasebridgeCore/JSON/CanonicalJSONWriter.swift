@@ -83,16 +83,6 @@ public struct CanonicalJSONWriter {
         bytes.append(0x22)
     }
 
-    /// Writes lower-case hex of `raw` as a string value.
-    public mutating func hexString(_ raw: [UInt8]) {
-        bytes.append(0x22)
-        for x in raw {
-            bytes.append(Self.hex[Int(x >> 4)])
-            bytes.append(Self.hex[Int(x & 15)])
-        }
-        bytes.append(0x22)
-    }
-
     /// Writes an integer value.
     public mutating func integer(_ v: Int) {
         if v < 0 {

@@ -54,14 +54,12 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
     /// Decodes a verified entry's body (`entry.body` nil: expunged). Throws to refuse the entry.
     public typealias BodyDecoder = @Sendable (_ header: EntryHeader, _ entry: SignedEntry) throws(EntryError) -> DecodedBody
 
-    public var selfId: String
     /// Origins this node trusts (itself included) and their keys.
     public var keys: [String: [OriginKey]]
     public var checkSignature: SignatureCheck
     public var decodeBody: BodyDecoder
 
-    public init(selfId: String, keys: [String: [OriginKey]], checkSignature: @escaping SignatureCheck, decodeBody: @escaping BodyDecoder) {
-        self.selfId = selfId
+    public init(keys: [String: [OriginKey]], checkSignature: @escaping SignatureCheck, decodeBody: @escaping BodyDecoder) {
         self.keys = keys
         self.checkSignature = checkSignature
         self.decodeBody = decodeBody
@@ -153,7 +151,7 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                 var step = Step.done
                 while i < items.count {
                     let (entry, h, digest) = items[i]
-                    let r = check(entry: entry, header: h, digest: digest, vector: vector, snapshot: snapshot, records: records, out: &out)
+                    let r = check(entry: entry, header: h, digest: digest, vector: vector, snapshot: snapshot, records: records)
                     switch r {
                     case .duplicate:
                         out.duplicates += 1
@@ -220,7 +218,7 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
 
     private func check(
         entry: SignedEntry, header h: EntryHeader, digest: [UInt8], vector: [String: UInt64], snapshot: Snapshot,
-        records: [String: [RecordVersion<Payload>]], out: inout Outcome
+        records: [String: [RecordVersion<Payload>]]
     ) -> Check {
         func refuse(_ reason: Rejection.Reason, _ message: String, retryable: Bool = false) -> Check {
             .refuse(Rejection(origin: h.origin, seq: h.seq, reason: reason, message: message), retryable: retryable)

@@ -163,7 +163,7 @@ public struct Replicator: Sendable {
             // The state machine asks for bodies decoded in `prepare`, found by the entry's signature.
             let frozenVerified = verified, frozenBodies = bodies
             let engine = ReplicationEngine<ReceivedBody>(
-                selfId: selfId, keys: keys,
+                keys: keys,
                 checkSignature: { e, pk in frozenVerified[e.signature] == pk },
                 decodeBody: { h, entry throws(EntryError) -> ReplicationEngine<ReceivedBody>.DecodedBody in
                     let caseRef = String(h.recordId[h.recordId.index(after: h.recordId.firstIndex(of: "/")!)...])
