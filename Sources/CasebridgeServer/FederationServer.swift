@@ -84,7 +84,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics.increment("casebridge_http_requests_total", ["listener": listener, "route": route, "status": String(response.status.code)])
         metrics.observe(
             "casebridge_http_request_duration_seconds", ["listener": listener, "route": route],
-            seconds: Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds))
+            seconds: (ContinuousClock.now - start).seconds)
         return response
     }
 }

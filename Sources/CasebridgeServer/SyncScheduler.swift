@@ -151,7 +151,7 @@ public final class PeerClient: Sendable {
             try? await settle()
             throw PeerError(peer: peer, code: "stream", reason: "pull stream interrupted: \(Self.describe(error))")
         }
-        let seconds = Double((ContinuousClock.now - start).components.seconds) + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).seconds
         return PullResult(
             peer: peer, report: report, more: end?.more ?? true, complete: end != nil, theirVector: end?.vector ?? [:], seconds: seconds)
     }

@@ -187,7 +187,7 @@ extension NodeStore {
         var lap = ContinuousClock.now
         func mark(_ name: String) {
             let now = ContinuousClock.now
-            writeTimings.append("\(name)=\((now - lap).components.attoseconds / 1_000_000_000_000)ms")
+            writeTimings.append("\(name)=\(Int((now - lap).milliseconds))ms")
             lap = now
         }
         writeTimings = []

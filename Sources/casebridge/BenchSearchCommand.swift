@@ -191,7 +191,7 @@ struct SearchBench: AsyncParsableCommand {
                                 let data = try await client.send("POST", "/v1/search", json: body)
                                 let d = ContinuousClock.now - t
                                 let hits = (try? JSONDecoder().decode(SearchResponse.self, from: data).hits.count) ?? 0
-                                out.append((Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000, hits > 0))
+                                out.append((d.milliseconds, hits > 0))
                             }
                             return out
                         }
@@ -254,8 +254,4 @@ struct SplitMix {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

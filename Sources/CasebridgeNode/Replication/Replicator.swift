@@ -131,7 +131,7 @@ public struct Replicator: Sendable {
             var phases: [String] = []
             func mark(_ name: String) {
                 let now = ContinuousClock.now
-                phases.append("\(name)=\((now - lap).components.attoseconds / 1_000_000_000_000)ms")
+                phases.append("\(name)=\(Int((now - lap).milliseconds))ms")
                 lap = now
             }
             try store.lockApply()

@@ -1,0 +1,7 @@
+extension Duration {
+    /// The duration in seconds, fractions included.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// The duration in milliseconds, fractions included.
+    public var milliseconds: Double { seconds * 1000 }
+}
