@@ -94,7 +94,7 @@ struct InitCommand: AsyncParsableCommand {
                 var cfg2 = cfg
                 cfg2.federation.listen = FederationSettings.Address(federationListen)!
                 cfg2.federation.localListen = FederationSettings.Address(localListen)!
-                cfg2.federation.endpoint = endpoint ?? "https://\(cfg2.federation.listen)"
+                cfg2.federation.endpoint = endpoint ?? cfg2.federation.defaultEndpoint
                 let text = cfg2.rendered(signingKeyPath: "signing.key", pseudonymKeyPath: pseudonymPath)
                 guard fm.createFile(atPath: configPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw CLIError(message: "\(configPath): cannot write configuration", code: Exit.cantCreate)

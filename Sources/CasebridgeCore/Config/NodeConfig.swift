@@ -117,7 +117,7 @@ public struct NodeConfig: Sendable, Hashable {
             return v
         }
         f.listen = try address("federation.listen", f.listen)
-        f.endpoint = try doc.string("federation.endpoint", source: source) ?? "https://\(f.listen.host):\(f.listen.port)"
+        f.endpoint = try doc.string("federation.endpoint", source: source) ?? f.defaultEndpoint
         f.certificatePath = resolve(try doc.string("federation.certificate", source: source) ?? "tls/node.pem")
         f.keyPath = resolve(try doc.string("federation.key", source: source) ?? "tls/node.key")
         f.caPath = resolve(try doc.string("federation.ca", source: source) ?? "tls/ca.pem")
@@ -261,6 +261,8 @@ public struct FederationSettings: Sendable, Hashable {
 
     public var listen = Address(host: "127.0.0.1", port: 7443)
     public var endpoint = "https://127.0.0.1:7443"
+    /// The endpoint a node advertises when none is configured: its federation listener (IPv6 hosts in brackets).
+    public var defaultEndpoint: String { "https://\(listen)" }
     public var certificatePath = "tls/node.pem"
     public var keyPath = "tls/node.key"
     public var caPath = "tls/ca.pem"
