@@ -70,11 +70,30 @@ struct NodeOptions: ParsableArguments {
     }
 }
 
-/// Writes `value` as pretty JSON to stdout.
-func printJSON<T: Encodable>(_ value: T) throws {
+/// `value` as pretty JSON with sorted keys, ending in a newline.
+func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    return try encoder.encode(value) + Data("\n".utf8)
+}
+
+/// Writes `value` as pretty JSON to stdout.
+func printJSON<T: Encodable>(_ value: T) throws {
+    // Through print, like the rest of a command's output (stdio buffering keeps the order).
+    print(String(decoding: try prettyJSON(value).dropLast(), as: UTF8.self))
+}
+
+/// Writes `data` to the file `path` (mode 0600 when `restricted`) and `summary` to stderr, or, without a path, to
+/// standard output.
+func writeOutput(_ data: Data, to path: String?, restricted: Bool, summary: @autoclosure () -> String) throws {
+    guard let path else {
+        FileHandle.standardOutput.write(data)
+        return
+    }
+    guard FileManager.default.createFile(atPath: path, contents: data, attributes: restricted ? [.posixPermissions: 0o600] : nil) else {
+        throw CLIError(message: "\(path): cannot write", code: Exit.cantCreate)
+    }
+    printError(summary())
 }
 
 /// A progress line on a terminal's stderr, redrawn at most every 100 ms; silent when stderr is not a terminal.

@@ -113,17 +113,7 @@ struct TrustCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let (context, store, _) = try options.openNode()
                 let card = try NodeCard.make(config: context.config, store: store)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                let data = try encoder.encode(card) + Data("\n".utf8)
-                if let out {
-                    guard FileManager.default.createFile(atPath: out, contents: data) else {
-                        throw CLIError(message: "\(out): cannot write the card", code: Exit.cantCreate)
-                    }
-                    printError("wrote \(out)")
-                } else {
-                    FileHandle.standardOutput.write(data)
-                }
+                try writeOutput(prettyJSON(card), to: out, restricted: false, summary: "wrote \(out ?? "")")
             }
         }
     }

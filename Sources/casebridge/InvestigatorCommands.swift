@@ -290,14 +290,7 @@ struct AuditCommand: AsyncParsableCommand {
                     guard let next = page.next else { break }
                     after = next
                 }
-                if let out {
-                    guard FileManager.default.createFile(atPath: out, contents: lines, attributes: [.posixPermissions: 0o600]) else {
-                        throw CLIError(message: "\(out): cannot write", code: Exit.cantCreate)
-                    }
-                    printError("wrote \(count) audit row(s) to \(out)")
-                } else {
-                    FileHandle.standardOutput.write(lines)
-                }
+                try writeOutput(lines, to: out, restricted: true, summary: "wrote \(count) audit row(s) to \(out ?? "")")
             }
         }
     }

@@ -37,17 +37,7 @@ extension TrustCommand {
                 let value = Out(items: rows.map {
                     Item(origin: $0.origin, seq: $0.seq, servedBy: $0.peer, detectedAt: $0.detectedAt, held: $0.held.map(hex), conflicting: hex($0.conflicting), signingKeys: keys[$0.origin] ?? [])
                 })
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                let data = try encoder.encode(value)
-                if let out {
-                    guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                        throw CLIError(message: "\(out): cannot write", code: Exit.cantCreate)
-                    }
-                    printError("wrote \(rows.count) piece(s) of evidence to \(out)")
-                } else {
-                    print(String(decoding: data, as: UTF8.self))
-                }
+                try writeOutput(prettyJSON(value), to: out, restricted: true, summary: "wrote \(rows.count) piece(s) of evidence to \(out ?? "")")
             }
         }
     }
