@@ -42,8 +42,8 @@ public final class NodeServer: Sendable {
     }
 
     /// Ports actually bound (useful with port 0).
-    public var boundFederationPort: Int? { federationPort.value.withLock { $0 } }
-    public var boundLocalPort: Int? { localPort.value.withLock { $0 } }
+    public var boundFederationPort: Int? { federationPort.port }
+    public var boundLocalPort: Int? { localPort.port }
 
     /// The services to run. `signals` are the graceful-shutdown signals (none in tests).
     public func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint]) throws -> ServiceGroup {
@@ -61,13 +61,13 @@ public final class NodeServer: Sendable {
             router: fedAPI.router(),
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(cfg.federation.listen.host, port: cfg.federation.listen.port), serverName: "casebridge-federation"),
-            onServerRunning: { channel in fedPort.value.withLock { $0 = channel.localAddress?.port } },
+            onServerRunning: { channel in fedPort.set(channel.localAddress?.port) },
             logger: logger)
         let locPort = localPort
         let local = Application(
             router: LocalAPI(pool: pool, metrics: metrics, context: context, logger: logger).router(),
             configuration: .init(address: .hostname(cfg.federation.localListen.host, port: cfg.federation.localListen.port), serverName: "casebridge-local"),
-            onServerRunning: { channel in locPort.value.withLock { $0 = channel.localAddress?.port } },
+            onServerRunning: { channel in locPort.set(channel.localAddress?.port) },
             logger: logger)
         let notifier = Notifier(pool: pool, client: client, selfId: cfg.nodeId, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -125,6 +125,13 @@ final class Notifier: Service, Sendable {
     }
 }
 
-final class PortBox: Sendable {
+/// The port a listener bound (known once it runs), shared with whoever waits for it.
+public final class PortBox: Sendable {
     let value = Mutex<Int?>(nil)
+
+    public init() {}
+
+    public var port: Int? { value.withLock { $0 } }
+
+    public func set(_ port: Int?) { value.withLock { $0 = port } }
 }

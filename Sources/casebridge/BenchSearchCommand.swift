@@ -154,19 +154,19 @@ struct SearchBench: AsyncParsableCommand {
             let quiet = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
             let storePool = StorePool(conninfo: cfg.database, maxConnections: 8)
             let api = LocalAPI(pool: storePool, metrics: NodeMetrics(), context: context, logger: quiet)
-            let port = PortHolder()
+            let port = PortBox()
             let app = Application(
                 router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "bench"),
                 onServerRunning: { ch in port.set(ch.localAddress?.port) }, logger: quiet)
             let group = ServiceGroup(configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [], logger: quiet))
             let serverTask = Task { try await group.run() }
-            for _ in 0..<400 where port.get() == nil { try await Task.sleep(for: .milliseconds(25)) }
-            guard let p = port.get() else { throw CLIError(message: "the local API did not start", code: Exit.software) }
+            for _ in 0..<400 where port.port == nil { try await Task.sleep(for: .milliseconds(25)) }
+            guard let p = port.port else { throw CLIError(message: "the local API did not start", code: Exit.software) }
             let token = try UserAccounts(settings: cfg.investigators, logger: quiet).add(name: "bench", role: .investigator, actor: "host:bench", store: store)
             let client = LocalAPIClient(baseURL: "http://127.0.0.1:\(p)", token: token.text)
 
             func query(_ q: Int) -> Data {
-                var rng = SplitMix(seed: UInt64(q) &* 0x9E37_79B9_7F4A_7C15)
+                var rng = SyntheticRandom(seed: UInt64(q))
                 let k = Int(rng.next() % UInt64(pool))
                 let miss = q % 10 == 9
                 let digits = miss ? "\(9_000_000 + k % 999_999)" : "\(2_000_000 + k)"
@@ -232,26 +232,5 @@ struct SearchBench: AsyncParsableCommand {
                 print("(\(n) records, \(tokenCount) tokens, \(result.cores) cores, \(build) build; every search authenticated and audited)")
             }
         }
-    }
-}
-
-/// The port the bench's local API bound.
-final class PortHolder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int?
-    func set(_ v: Int?) { lock.lock(); value = v; lock.unlock() }
-    func get() -> Int? { lock.lock(); defer { lock.unlock() }; return value }
-}
-
-/// A small deterministic generator for query choice.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,9 +1,9 @@
 /// xoshiro256** seeded through SplitMix64: fast, and the same sequence on every platform and
 /// Swift version (bounded draws use our own arithmetic, not the standard library's).
-struct SyntheticRandom: Sendable {
+public struct SyntheticRandom: Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
-    init(seed: UInt64, stream: UInt64 = 0) {
+    public init(seed: UInt64, stream: UInt64 = 0) {
         var sm = seed ^ (stream &* 0xD1B5_4A32_D192_ED03)
         func splitMix(_ x: inout UInt64) -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -20,7 +20,7 @@ struct SyntheticRandom: Sendable {
     }
 
     @inline(__always)
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
