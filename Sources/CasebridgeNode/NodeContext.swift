@@ -1,18 +1,22 @@
 public import CasebridgeCore
 public import CasebridgeCrypto
 public import CasebridgeStore
+import Foundation
+import Synchronization
 
 /// A node's loaded configuration and keys: what every node operation needs.
 public final class NodeContext: Sendable {
     public let config: NodeConfig
-    public let signingKey: SigningKey
+    /// The signing key in use; `signingKey(validAt:store:)` reloads it from its file after a rotation.
+    private let currentKey: Mutex<SigningKey>
+    public var signingKey: SigningKey { currentKey.withLock { $0 } }
     public let pseudonymKey: PseudonymKey
     public let normalizer: IdentifierNormalizer
 
     /// Loads the keys the configuration names (refusing key files others can read).
     public init(config: NodeConfig) throws {
         self.config = config
-        self.signingKey = try SigningKey.load(path: config.signingKeyPath)
+        self.currentKey = Mutex(try SigningKey.load(path: config.signingKeyPath))
         self.pseudonymKey = try PseudonymKey.load(path: config.pseudonymKeyPath)
         self.normalizer = try IdentifierNormalizer(defaultRegion: config.defaultRegion)
     }
@@ -20,9 +24,38 @@ public final class NodeContext: Sendable {
     /// Assembles a context from parts already loaded (tests, benchmarks).
     public init(config: NodeConfig, signingKey: SigningKey, pseudonymKey: PseudonymKey) throws {
         self.config = config
-        self.signingKey = signingKey
+        self.currentKey = Mutex(signingKey)
         self.pseudonymKey = pseudonymKey
         self.normalizer = try IdentifierNormalizer(defaultRegion: config.defaultRegion)
+    }
+
+    /// Where `keys rotate` puts the new key until the rotation entry is committed.
+    public var pendingSigningKeyPath: String { config.signingKeyPath + ".next" }
+
+    /// The key this node must sign seq `seq` with: the one in use when the store says it covers `seq`; otherwise the
+    /// key file is read again (another process rotated the key; a rotation cut short between its commit and the
+    /// file rename is completed here). Throws when no key at hand may sign `seq`.
+    public func signingKey(validAt seq: UInt64, store: NodeStore) throws -> SigningKey {
+        let own = try store.signingKeys(origin: config.nodeId)
+        func valid(_ k: SigningKey) -> Bool {
+            own.contains { $0.keyId == k.publicKey.keyId && seq >= $0.from && ($0.until.map { seq <= $0 } ?? true) }
+        }
+        let inUse = signingKey
+        if valid(inUse) { return inUse }
+        let pending = pendingSigningKeyPath
+        if FileManager.default.fileExists(atPath: pending), let next = try? SigningKey.load(path: pending), valid(next) {
+            _ = rename(pending, config.signingKeyPath)
+        }
+        if FileManager.default.fileExists(atPath: config.signingKeyPath) {
+            let fromFile = try SigningKey.load(path: config.signingKeyPath)
+            if valid(fromFile) {
+                currentKey.withLock { $0 = fromFile }
+                return fromFile
+            }
+        }
+        throw PublishRefused(
+            .key, "the signing key \(inUse.publicKey.keyIdHex) in \(config.signingKeyPath) may not sign seq \(seq) of \(config.nodeId) "
+                + "(rotated or revoked); restore the current key file or rotate again")
     }
 
     /// The validator configured for this node.

@@ -70,6 +70,14 @@ public final class NodeServer: Sendable {
             onServerRunning: { channel in locPort.set(channel.localAddress?.port) },
             logger: logger)
         let notifier = Notifier(pool: pool, client: client, selfId: cfg.nodeId, logger: logger)
+        if let witness = Publishing.readWitness(context: context),
+           let head = try? store.vector()[cfg.nodeId], witness > head {
+            // Restored from an older database: record it where `node status` and peers' confirmation find it.
+            try? store.raiseFence(reason: "database head \(head) is behind the witness \(witness): restored from a backup?", witnessHead: witness)
+            logger.error(
+                "this node's database is behind what it signed: publishing is paused until a peer serves its own entries back",
+                metadata: ["head": "\(head)", "witness": "\(witness)"])
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier),
         ]

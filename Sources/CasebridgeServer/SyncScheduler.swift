@@ -256,6 +256,24 @@ public final class SyncScheduler: Service, Sendable {
         }
     }
 
+    /// Lifts a raised publishing fence once `peer` has served everything it holds of this node's own log and the
+    /// head is back at the witness recorded when the fence went up (rollback protection; see `Publishing`).
+    func confirmOwnHead(peer: String, theirVector: [String: UInt64]) async {
+        let selfId = client.selfId
+        do {
+            try await pool.withStore { store in
+                guard let fence = try store.publishFence(), fence.fenced else { return }
+                let mine = try store.vector()[selfId]
+                guard mine >= (theirVector[selfId] ?? 0), mine >= (fence.witnessHead ?? 0) else { return }
+                if try store.liftFence(head: mine, by: "peer:\(peer)") {
+                    self.logger.notice("publishing fence lifted: a peer confirmed this node's log head", metadata: ["peer": "\(peer)", "head": "\(mine)"])
+                }
+            }
+        } catch {
+            logger.warning("could not check the publishing fence", metadata: ["error": "\(error)"])
+        }
+    }
+
     func pullOnce(peer: String, endpoint: String) async {
         var again = false
         do {
@@ -273,6 +291,7 @@ public final class SyncScheduler: Service, Sendable {
             let applied = r.report.applied
             try? await pool.withStore { try $0.notePull(peer: peer, success: true, error: nil, theirVector: theirs, applied: applied) }
             again = r.more && r.report.applied > 0
+            if r.complete && !again { await confirmOwnHead(peer: peer, theirVector: theirs) }
             state.withLock { s in
                 s.failures[peer] = 0
                 s.nextDue[peer] = again ? .now : .now + .milliseconds(Int64(interval * 1000))

@@ -81,17 +81,28 @@ extension NodeStore {
         try db.execute("SELECT 1 FROM casebridge.peers WHERE node_id = $1 AND status = 'active'", [nodeId]).rows.count == 1
     }
 
+    /// A signing key of a trusted origin with its seq range and, when revoked, the seq its quarantine starts at.
+    public struct TrustedKey: Sendable {
+        public var keyId: [UInt8]
+        public var publicKey: [UInt8]
+        public var from: UInt64
+        public var until: UInt64?
+        public var revokedFrom: UInt64?
+    }
+
     /// Signing keys of every origin whose entries this node accepts: itself and its active peers.
-    public func trustedKeys() throws -> [String: [(keyId: [UInt8], publicKey: [UInt8], from: UInt64, until: UInt64?)]] {
+    public func trustedKeys() throws -> [String: [TrustedKey]] {
         let rows = try db.execute(
             """
-            SELECT k.origin, k.key_id, k.public_key, k.valid_from_seq, k.valid_until_seq FROM casebridge.signing_keys k
+            SELECT k.origin, k.key_id, k.public_key, k.valid_from_seq, k.valid_until_seq, r.from_seq FROM casebridge.signing_keys k
+            LEFT JOIN casebridge.key_revocations r ON r.origin = k.origin AND r.key_id = k.key_id
             WHERE k.origin IN (SELECT node_id FROM casebridge.node UNION SELECT node_id FROM casebridge.peers WHERE status = 'active')
             """).rows
-        var out: [String: [(keyId: [UInt8], publicKey: [UInt8], from: UInt64, until: UInt64?)]] = [:]
+        var out: [String: [TrustedKey]] = [:]
         for r in rows {
-            out[r[0]!, default: []].append((
-                PostgresText.bytea(r[1]) ?? [], PostgresText.bytea(r[2]) ?? [], UInt64(r[3]!) ?? 1, r[4].flatMap { UInt64($0) }))
+            out[r[0]!, default: []].append(TrustedKey(
+                keyId: PostgresText.bytea(r[1]) ?? [], publicKey: PostgresText.bytea(r[2]) ?? [], from: UInt64(r[3]!) ?? 1,
+                until: r[4].flatMap { UInt64($0) }, revokedFrom: r[5].flatMap { UInt64($0) }))
         }
         return out
     }

@@ -16,6 +16,7 @@ enum Exit {
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
     static let cantCreate: Int32 = 73
+    static let tempFail: Int32 = 75
     static let noPermission: Int32 = 77
     static let config: Int32 = 78
 }
@@ -87,6 +88,12 @@ func describe(_ error: any Error) -> (String, Int32) {
         default: return (e.description, Exit.dataError)
         }
     case let e as UserAccounts.Refused: return (e.reason, Exit.dataError)
+    case let e as PublishRefused:
+        switch e.code {
+        case .fenced: return (e.reason, Exit.tempFail)
+        case .key: return (e.reason, Exit.config)
+        case .input: return (e.reason, Exit.dataError)
+        }
     default: return ("\(error)", Exit.software)
     }
 }

@@ -60,7 +60,10 @@ final class TestNode: @unchecked Sendable {
         let key = SigningKey.generate()
         try store.registerNode(nodeId: id, agency: agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
         tlsDir = try ca.issue(id)
-        var cfg = NodeConfig(nodeId: id, agency: agency, defaultRegion: "US", database: db.conninfo, signingKeyPath: "", pseudonymKeyPath: "")
+        // The signing key lives in a 0600 file like a real node's (rotation replaces it; the witness sits beside it).
+        try key.write(to: tlsDir + "/signing.key", nodeId: id)
+        var cfg = NodeConfig(
+            nodeId: id, agency: agency, defaultRegion: "US", database: db.conninfo, signingKeyPath: tlsDir + "/signing.key", pseudonymKeyPath: "")
         cfg.federation.listen = .init(host: "127.0.0.1", port: 0)
         cfg.federation.localListen = .init(host: "127.0.0.1", port: 0)
         cfg.federation.certificatePath = tlsDir + "/node.pem"
@@ -70,6 +73,19 @@ final class TestNode: @unchecked Sendable {
         cfg.federation.applyBatch = applyBatch
         config = cfg
         context = try NodeContext(config: cfg, signingKey: key, pseudonymKey: pseudonymKey)
+    }
+
+    /// The same node (id, keys, certificate, witness file) on another database: a restore from a backup.
+    init(restoredFrom other: TestNode, database: TestDatabase) throws {
+        id = other.id
+        agency = other.agency
+        db = database
+        store = try database.store()
+        tlsDir = other.tlsDir
+        var cfg = other.config
+        cfg.database = database.conninfo
+        config = cfg
+        context = try NodeContext(config: cfg, signingKey: SigningKey.load(path: cfg.signingKeyPath), pseudonymKey: other.context.pseudonymKey)
     }
 
     deinit { db.drop() }

@@ -58,7 +58,7 @@ public struct TrustCard: Sendable, Hashable, Codable {
         }
     }
 
-    static func isHex(_ s: String, bytes: Int) -> Bool {
+    public static func isHex(_ s: String, bytes: Int) -> Bool {
         s.utf8.count == bytes * 2 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

@@ -23,13 +23,18 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         public var publicKey: [UInt8]
         public var validFromSeq: UInt64
         public var validUntilSeq: UInt64?
+        /// Set by a revocation: record and tombstone entries this key signed at seq >= this are quarantined.
+        public var revokedFromSeq: UInt64?
 
-        public init(keyId: [UInt8], publicKey: [UInt8], validFromSeq: UInt64 = 1, validUntilSeq: UInt64? = nil) {
+        public init(keyId: [UInt8], publicKey: [UInt8], validFromSeq: UInt64 = 1, validUntilSeq: UInt64? = nil, revokedFromSeq: UInt64? = nil) {
             self.keyId = keyId
             self.publicKey = publicKey
             self.validFromSeq = validFromSeq
             self.validUntilSeq = validUntilSeq
+            self.revokedFromSeq = revokedFromSeq
         }
+
+        public func isRevoked(at seq: UInt64) -> Bool { revokedFromSeq.map { seq >= $0 } ?? false }
 
         public func covers(_ seq: UInt64) -> Bool {
             seq >= validFromSeq && (validUntilSeq.map { seq <= $0 } ?? true)
@@ -41,11 +46,14 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         public var caseRef: String
         public var owners: [String]
         public var payload: Payload?
+        /// The statement of a trust entry (kind 3).
+        public var statement: TrustStatement?
 
-        public init(caseRef: String, owners: [String], payload: Payload?) {
+        public init(caseRef: String, owners: [String], payload: Payload?, statement: TrustStatement? = nil) {
             self.caseRef = caseRef
             self.owners = owners
             self.payload = payload
+            self.statement = statement
         }
     }
 
@@ -96,6 +104,10 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         /// Whether the version became (one of) the record's current version(s).
         public var current: Bool
         public var payload: Payload?
+        /// Signed with a revoked key at a revoked seq: logged as evidence, applied to no record.
+        public var quarantined = false
+        /// A trust entry's statement (rotation or revocation); the caller updates the keys.
+        public var statement: TrustStatement? = nil
     }
 
     public struct Outcome: Sendable {
@@ -105,6 +117,9 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         public var duplicates = 0
         /// Entries not looked at because an earlier entry of their origin was refused.
         public var skipped = 0
+        /// Entries not looked at because a trust statement of their origin came first: the caller applies the
+        /// statement's key change and runs them again (nothing is recorded as refused).
+        public var paused = 0
         /// The new vector (only origins that advanced are guaranteed to differ from the snapshot's).
         public var vector: [String: UInt64] = [:]
         /// Final current versions of every record whose versions changed.
@@ -163,8 +178,17 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                             retryable: false)
                     case .refuse(let rej, let retryable):
                         step = .blocked(rej, retryable: retryable)
-                    case .acceptStatement:
-                        out.accepted.append(Accepted(entry: entry, header: h, digest: digest, current: false, payload: nil))
+                    case .acceptStatement(let statement):
+                        out.accepted.append(Accepted(entry: entry, header: h, digest: digest, current: false, payload: nil, statement: statement))
+                        vector[h.origin] = h.seq
+                        progress = true
+                        if statement != nil {
+                            // Keys change from here on: the caller applies the statement and runs the rest of the batch
+                            // in a new pass (see `statementBarrier`).
+                            step = .paused
+                        }
+                    case .quarantine:
+                        out.accepted.append(Accepted(entry: entry, header: h, digest: digest, current: false, payload: nil, quarantined: true))
                         vector[h.origin] = h.seq
                         progress = true
                     case .accept(let body):
@@ -183,12 +207,14 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                     }
                     if case .blocked = step { break }
                     i += 1
+                    if case .paused = step { break }
                 }
                 cursor[origin] = i
                 switch step {
-                case .done:
+                case .done, .paused:
                     finished.insert(origin)
                     pendingBlock[origin] = nil
+                    if case .paused = step { out.paused += items.count - i }
                 case .blocked(let rej, let retryable):
                     pendingBlock[origin] = rej
                     if !retryable { finished.insert(origin) }
@@ -205,12 +231,14 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         return out
     }
 
-    private enum Step { case done, blocked(Rejection, retryable: Bool) }
+    private enum Step { case done, paused, blocked(Rejection, retryable: Bool) }
 
     private enum Check {
         case accept(DecodedBody?)
-        /// Accepted into the log without changing any record (audit anchors).
-        case acceptStatement
+        /// Accepted into the log without changing any record (audit anchors; trust statements carry theirs).
+        case acceptStatement(TrustStatement?)
+        /// Accepted into the log as evidence, applied to no record (signed with a revoked key).
+        case quarantine
         case duplicate
         case equivocation(Equivocation)
         case refuse(Rejection, retryable: Bool)
@@ -233,13 +261,15 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         guard let key = originKeys.first(where: { $0.keyId == h.keyId }) else {
             return refuse(.unknownKey, "key \(Hex.encode(h.keyId)) is not a signing key of \(h.origin)")
         }
-        guard key.covers(h.seq) else {
+        let held = vector[h.origin] ?? 0
+        // A seq already held is judged by its identity (duplicate or equivocation) whatever the key's validity says
+        // now: a key rotated out or revoked later still signed the entries it signed.
+        guard h.seq <= held || key.covers(h.seq) else {
             return refuse(.keyNotValid, "key \(Hex.encode(h.keyId)) of \(h.origin) may not sign seq \(h.seq)")
         }
         guard checkSignature(entry, key.publicKey) else {
             return refuse(.badSignature, "signature or body hash does not verify")
         }
-        let held = vector[h.origin] ?? 0
         if h.seq <= held {
             let position = EntryPosition(origin: h.origin, seq: h.seq)
             if let d = snapshot.heldDigests[position], d != digest {
@@ -264,10 +294,43 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
             guard caseRef == ".audit", creator == h.origin else {
                 return refuse(.malformed, "an audit anchor must have record id <origin>/.audit")
             }
-            return .acceptStatement
+            return .acceptStatement(nil)
+        }
+        if h.kind == .trust {
+            guard caseRef == ".trust", creator == h.origin else {
+                return refuse(.malformed, "a trust statement must have record id <origin>/.trust")
+            }
+            let statement: TrustStatement
+            do {
+                guard let s = try decodeBody(h, entry).statement else { return refuse(.malformed, "trust entry without a statement") }
+                statement = s
+            } catch {
+                return refuse(.malformed, "body: \(error.reason)")
+            }
+            do { try statement.validate(origin: h.origin, seq: h.seq) } catch { return refuse(.malformed, error.reason) }
+            switch statement.type {
+            case .keyRotation:
+                guard statement.keyId != Hex.encode(h.keyId) else { return refuse(.malformed, "a rotation must introduce a new key") }
+                for (other, ks) in keys where ks.contains(where: { Hex.encode($0.keyId) == statement.keyId }) {
+                    let same = other == h.origin && ks.contains { Hex.encode($0.keyId) == statement.keyId && Hex.encode($0.publicKey) == statement.publicKey }
+                    if !same { return refuse(.malformed, "rotation key \(statement.keyId) is already a key of \(other)") }
+                }
+            case .keyRevocation:
+                guard originKeys.contains(where: { Hex.encode($0.keyId) == statement.keyId }) else {
+                    return refuse(.malformed, "revocation names key \(statement.keyId), which is not a key of \(h.origin)")
+                }
+                guard statement.keyId != Hex.encode(h.keyId) else {
+                    return refuse(.malformed, "a revocation must be signed by a key other than the revoked one (rotate first)")
+                }
+            }
+            return .acceptStatement(statement)
         }
         guard h.kind == .record || h.kind == .tombstone else {
-            return refuse(.unsupportedKind, "entry kind \(h.kind) is not supported yet")
+            return refuse(.unsupportedKind, "entry kind \(h.kind) is not supported")
+        }
+        if key.isRevoked(at: h.seq) {
+            // Accepted so the log stays contiguous and provable, but it changes nothing anyone can search.
+            return .quarantine
         }
         guard h.version[h.origin] >= 1 else {
             return refuse(.malformed, "version vector does not count the signer")

@@ -50,19 +50,22 @@ public struct AuditAnchorer: Sendable {
     @discardableResult
     public func anchor(store: NodeStore) throws -> UInt64? {
         let origin = context.config.nodeId
-        return try store.db.transaction { () -> UInt64? in
-            let seq = try store.lockOriginHead(origin: origin) + 1
+        let written = try store.db.transaction { () -> UInt64? in
+            let (logHead, key) = try Publishing.begin(context: context, store: store)
+            let seq = logHead + 1
             guard let head = try store.db.execute("SELECT seq, hash FROM private.audit_log ORDER BY seq DESC LIMIT 1").rows.first,
                   let auditSeq = head[0].flatMap({ UInt64($0) }), let hash = PostgresText.bytea(head[1]) else { return nil }
             if let last = try Self.latest(origin: origin, store: store), last.seq == auditSeq { return nil }
             let body = Pseudonymizer.encode(AuditAnchorBody(agency: context.config.agency, auditSeq: auditSeq, auditHash: Hex.encode(hash)))
             let entry = SignedEntry.make(
                 kind: .auditAnchor, origin: origin, seq: seq, recordId: recordId, version: VersionVector([origin: seq]),
-                timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: context.signingKey)
+                timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: key)
             try store.appendLog(origin: origin, [(seq: seq, kind: .auditAnchor, recordId: recordId, entry: entry)])
             try store.setVector(origin: origin, seq: seq)
             logger.info("audit head anchored", metadata: ["seq": "\(seq)", "auditSeq": "\(auditSeq)"])
             return seq
         }
+        if let written { Publishing.committed(context: context, head: written) }
+        return written
     }
 }

@@ -156,7 +156,8 @@ public struct CaseImporter {
         let run = StoreRun(cases: cases, context: context, origin: origin, progress: progress)
         var t1 = Date()
         try store.db.transaction {
-            let head = try store.lockOriginHead(origin: origin)
+            let (head, key) = try Publishing.begin(context: context, store: store)
+            run.key = key
             run.existing = try store.existingCases(cases.map(\.caseRef))
             // Stage 1: pseudonymize; new cases' private rows go straight into the table.
             try store.insertPrivateCases(ChunkStream { run.nextPreparedChunk() })
@@ -187,6 +188,7 @@ public struct CaseImporter {
             run.report.entries = run.changed.count
             progress?(.storing, 1, 1)
         }
+        if let last = run.report.lastSeq { Publishing.committed(context: context, head: last) }
         var report = run.report
         report.publishSeconds = t1.timeIntervalSince(t0)
         report.storeSeconds = Date().timeIntervalSince(t1)
@@ -223,6 +225,8 @@ public struct CaseImporter {
         let progress: (@Sendable (ImportPhase, Int, Int) -> Void)?
         /// Tokens written by the store stage, for the alert scan after the commit.
         var writtenTokens: [NodeStore.TokenRow] = []
+        /// The key valid for the seqs this run signs (from `Publishing.begin`).
+        var key: SigningKey?
         let timestamp = Int64(Date().timeIntervalSince1970 * 1000)
         var existing: [String: NodeStore.ExistingCase] = [:]
         var report = ImportReport()
@@ -290,7 +294,7 @@ public struct CaseImporter {
             let hi = min(changed.count, lo + Self.chunkSize)
             nextChange = hi
             let origin = origin
-            let key = context.signingKey
+            let key = key ?? context.signingKey
             let now = timestamp
             let items = Array(changed[lo..<hi].enumerated()).map { (offset: lo + $0.offset, index: $0.element.index, version: $0.element.version) }
             let prepared = prepared

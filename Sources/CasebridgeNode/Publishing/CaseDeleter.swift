@@ -23,7 +23,7 @@ public struct CaseDeleter {
     /// Writes the tombstone for `caseRef` and returns its seq.
     @discardableResult
     public func delete(caseRef: String, store: NodeStore) throws -> UInt64 {
-        try store.db.transaction {
+        let seq = try store.db.transaction {
             guard let priv = try store.privateCase(caseRef: caseRef) else {
                 throw Refused(reason: "no case with that reference on this node")
             }
@@ -36,6 +36,8 @@ public struct CaseDeleter {
             logger.info("case deleted", metadata: ["seq": "\(seq)"])
             return seq
         }
+        Publishing.committed(context: context, head: seq)
+        return seq
     }
 
     /// Signs a tombstone (a purge when `expunge`) for one of this node's records over its current `version`, appends it
@@ -45,12 +47,13 @@ public struct CaseDeleter {
         context: NodeContext, caseRef: String, recordId: String, over version: VersionVector, expunge: Bool, store: NodeStore
     ) throws -> UInt64 {
         let origin = context.config.nodeId
-        let seq = try store.lockOriginHead(origin: origin) + 1
+        let (head, key) = try Publishing.begin(context: context, store: store)
+        let seq = head + 1
         let next = version.incremented(for: origin)
         let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef, expunge: expunge))
         let entry = SignedEntry.make(
             kind: .tombstone, origin: origin, seq: seq, recordId: recordId, version: next,
-            timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: context.signingKey)
+            timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: body, key: key)
         try store.appendLog(origin: origin, [(seq: seq, kind: .tombstone, recordId: recordId, entry: entry)])
         try store.upsertRecords(
             [.init(recordId: recordId, origin: origin, seq: seq, caseRef: caseRef, version: next, deleted: true, bodyHash: Blake2b.hash(body), record: nil)],

@@ -25,12 +25,12 @@ public struct CasePurger: Sendable {
 
     /// Purges `caseRef` and audits it as done by `actor` with `reason`.
     public func purge(caseRef: String, reason: String, actor: String, role: String?, store: NodeStore) throws -> Report {
-        try store.db.transaction {
+        let report = try store.db.transaction {
             guard let priv = try store.privateCase(caseRef: caseRef) else {
                 throw CaseDeleter.Refused(reason: "no case with that reference on this node")
             }
             // Writers of the origin log wait for each other from here, so two purges cannot both pass the check below.
-            _ = try store.lockOriginHead(origin: context.config.nodeId)
+            _ = try Publishing.begin(context: context, store: store)
             let head = try store.recordHead(recordId: priv.recordId)
             if head != nil, try store.isPurged(recordId: priv.recordId) {
                 throw CaseDeleter.Refused(reason: "the case is already purged")
@@ -53,5 +53,7 @@ public struct CasePurger: Sendable {
             logger.notice("case purged", metadata: ["seq": "\(seq)", "by": "\(actor)"])
             return Report(caseRef: caseRef, seq: seq, bodiesDropped: bodies)
         }
+        if report.seq > 0 { Publishing.committed(context: context, head: report.seq) }
+        return report
     }
 }
