@@ -10,14 +10,18 @@ public final class NodeContext: Sendable {
     /// The signing key in use; `signingKey(validAt:store:)` reloads it from its file after a rotation.
     private let currentKey: Mutex<SigningKey>
     public var signingKey: SigningKey { currentKey.withLock { $0 } }
-    public let pseudonymKey: PseudonymKey
+    /// The pseudonymization key this node publishes under, and every key it searches under (epochs not retired).
+    private let pseudonymKeys: Mutex<(publish: PseudonymKey, search: [PseudonymKey])>
+    public var pseudonymKey: PseudonymKey { pseudonymKeys.withLock { $0.publish } }
+    public var searchPseudonymKeys: [PseudonymKey] { pseudonymKeys.withLock { $0.search } }
     public let normalizer: IdentifierNormalizer
 
     /// Loads the keys the configuration names (refusing key files others can read).
     public init(config: NodeConfig) throws {
         self.config = config
         self.currentKey = Mutex(try SigningKey.load(path: config.signingKeyPath))
-        self.pseudonymKey = try PseudonymKey.load(path: config.pseudonymKeyPath)
+        let pk = try PseudonymKey.load(path: config.pseudonymKeyPath)
+        self.pseudonymKeys = Mutex((pk, [pk]))
         self.normalizer = try IdentifierNormalizer(defaultRegion: config.defaultRegion)
     }
 
@@ -25,7 +29,7 @@ public final class NodeContext: Sendable {
     public init(config: NodeConfig, signingKey: SigningKey, pseudonymKey: PseudonymKey) throws {
         self.config = config
         self.currentKey = Mutex(signingKey)
-        self.pseudonymKey = pseudonymKey
+        self.pseudonymKeys = Mutex((pseudonymKey, [pseudonymKey]))
         self.normalizer = try IdentifierNormalizer(defaultRegion: config.defaultRegion)
     }
 
@@ -56,6 +60,27 @@ public final class NodeContext: Sendable {
         throw PublishRefused(
             .key, "the signing key \(inUse.publicKey.keyIdHex) in \(config.signingKeyPath) may not sign seq \(seq) of \(config.nodeId) "
                 + "(rotated or revoked); restore the current key file or rotate again")
+    }
+
+    /// Where a retained key of an older epoch is kept during a pseudonym-epoch transition.
+    public func retainedPseudonymKeyPath(epoch: Int) -> String { config.pseudonymKeyPath + ".epoch\(epoch)" }
+
+    /// Loads the key file (newest epoch) and the retained keys of older epochs, drops retired epochs, and publishes
+    /// under the newest epoch this node marked `publishing` (every trusted origin holds it). No-op without key files.
+    public func refreshPseudonymKeys(store: NodeStore) throws {
+        guard !config.pseudonymKeyPath.isEmpty, FileManager.default.fileExists(atPath: config.pseudonymKeyPath) else { return }
+        let epochs = try store.localEpochs()
+        guard !epochs.isEmpty else { return }
+        var keys = [try PseudonymKey.load(path: config.pseudonymKeyPath)]
+        for e in epochs where e.epoch != keys[0].epoch && e.state != "retired" {
+            let path = retainedPseudonymKeyPath(epoch: e.epoch)
+            if FileManager.default.fileExists(atPath: path) { keys.append(try PseudonymKey.load(path: path)) }
+        }
+        let retired = Set(epochs.filter { $0.state == "retired" }.map(\.epoch))
+        keys.removeAll { retired.contains($0.epoch) }
+        let publishing = epochs.filter { $0.state == "publishing" }.map(\.epoch).max()
+        guard let publish = keys.first(where: { $0.epoch == publishing }) ?? keys.min(by: { $0.epoch < $1.epoch }) else { return }
+        pseudonymKeys.withLock { $0 = (publish, keys.sorted { $0.epoch > $1.epoch }) }
     }
 
     /// The validator configured for this node.

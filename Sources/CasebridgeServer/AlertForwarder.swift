@@ -103,3 +103,39 @@ final class AuditAnchorService: Service, Sendable {
         }
     }
 }
+
+/// Advances pseudonym-epoch transitions (`EpochManager.step`): publish under the new epoch once every origin holds
+/// it, re-tokenize this node's records, retire older epochs once nobody uses them.
+final class EpochService: Service, Sendable {
+    let pool: StorePool
+    let manager: EpochManager
+    let interval: Double
+    let logger: Logger
+
+    init(pool: StorePool, manager: EpochManager, interval: Double, logger: Logger) {
+        self.pool = pool
+        self.manager = manager
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            let manager = self.manager
+            do {
+                var r = try await pool.withStore { try manager.step(store: $0) }
+                // A large node re-tokenizes in batches: go on at once while there is more.
+                while r.republished > 0 && !Task.isShuttingDownGracefully {
+                    r = try await pool.withStore { try manager.step(store: $0) }
+                }
+            } catch let e as PublishRefused where e.code == .fenced {
+                logger.debug("pseudonym epoch step waits for the publishing fence", metadata: ["reason": "\(e.reason)"])
+            } catch {
+                logger.error("pseudonym epoch step failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

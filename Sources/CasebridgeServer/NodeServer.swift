@@ -83,6 +83,8 @@ public final class NodeServer: Sendable {
         ]
         services.append(.init(service: AuditAnchorService(
             pool: pool, anchorer: AuditAnchorer(context: context, logger: logger), interval: Double(cfg.investigators.auditAnchorMinutes) * 60, logger: logger)))
+        services.append(.init(service: EpochService(
+            pool: pool, manager: EpochManager(context: context, logger: logger), interval: Double(cfg.federation.epochStepSeconds), logger: logger)))
         if let hook = cfg.investigators.alertHook {
             services.append(.init(service: AlertForwarder(pool: pool, hook: hook, logger: logger)))
         }

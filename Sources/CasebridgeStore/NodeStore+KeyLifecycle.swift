@@ -168,3 +168,84 @@ extension NodeStore {
             [by, String(head)]).affected > 0
     }
 }
+
+extension NodeStore {
+    // MARK: Pseudonymization key epochs
+
+    /// Records an origin's announcement that it holds the key of `epoch` (inside the apply or publish transaction).
+    public func recordOriginEpoch(origin: String, epoch: Int, fingerprint: String, seq: UInt64) throws {
+        try db.execute(
+            """
+            INSERT INTO casebridge.origin_epochs (origin, epoch, fingerprint, announced_seq) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (origin, epoch) DO NOTHING
+            """, [origin, String(epoch), fingerprint, String(seq)])
+    }
+
+    public struct LocalEpoch: Sendable, Codable {
+        public var epoch: Int
+        public var fingerprint: String
+        public var state: String
+    }
+
+    /// This node's epochs (empty before the first rotation: the key file's epoch is the only one).
+    public func localEpochs() throws -> [LocalEpoch] {
+        try db.execute("SELECT epoch, fingerprint, state FROM casebridge.pseudonym_epochs ORDER BY epoch").rows.map {
+            LocalEpoch(epoch: Int($0[0]!) ?? 0, fingerprint: $0[1]!, state: $0[2]!)
+        }
+    }
+
+    public func setLocalEpoch(_ epoch: Int, fingerprint: String, state: String) throws {
+        try db.execute(
+            """
+            INSERT INTO casebridge.pseudonym_epochs (epoch, fingerprint, state, retired_at) VALUES ($1, $2, $3, CASE WHEN $3 = 'retired' THEN now() END)
+            ON CONFLICT (epoch) DO UPDATE SET state = EXCLUDED.state, retired_at = EXCLUDED.retired_at
+            """, [String(epoch), fingerprint, state])
+    }
+
+    public struct EpochProgress: Sendable, Codable {
+        public var origin: String
+        /// Epochs the origin announced, with their key fingerprints.
+        public var announced: [Int: String]
+        /// Live records of the origin held here, per epoch.
+        public var liveRecords: [Int: Int]
+    }
+
+    /// Per trusted origin (this node and its active peers): announced epochs and live records per epoch.
+    public func epochProgress() throws -> [EpochProgress] {
+        let origins = try db.execute(
+            "SELECT node_id FROM casebridge.node UNION SELECT node_id FROM casebridge.peers WHERE status = 'active' ORDER BY 1").rows.compactMap { $0[0] }
+        var out: [String: EpochProgress] = [:]
+        for o in origins { out[o] = EpochProgress(origin: o, announced: [:], liveRecords: [:]) }
+        for r in try db.execute("SELECT origin, epoch, fingerprint FROM casebridge.origin_epochs").rows {
+            out[r[0]!]?.announced[Int(r[1]!) ?? 0] = r[2]!
+        }
+        for r in try db.execute(
+            "SELECT origin, epoch, count(*) FROM casebridge.records WHERE NOT deleted AND epoch IS NOT NULL GROUP BY origin, epoch").rows {
+            out[r[0]!]?.liveRecords[Int(r[1]!) ?? 0] = Int(r[2]!) ?? 0
+        }
+        return origins.compactMap { out[$0] }
+    }
+
+    /// This node's live records still tokenized under an epoch below `epoch`, with their current version.
+    public func ownRecordsBelowEpoch(origin: String, epoch: Int, limit: Int) throws -> [(recordId: String, version: VersionVector)] {
+        try db.execute(
+            """
+            SELECT record_id, version::text FROM casebridge.records
+            WHERE origin = $1 AND NOT deleted AND epoch < $2 ORDER BY record_id LIMIT $3
+            """, [origin, String(epoch), String(limit)]).rows.map { ($0[0]!, try Self.decodeVector($0[1]!)) }
+    }
+
+    /// Removes every trace of epochs below `epoch` held here: their tokens, and the bodies of record entries
+    /// tokenized under them (the signed headers stay, like an expunged entry's). Returns (tokens, bodies) removed.
+    public func retireEpochs(below epoch: Int) throws -> (tokens: Int, bodies: Int) {
+        let tokens = try db.execute("DELETE FROM casebridge.tokens WHERE epoch < $1", [String(epoch)]).affected
+        let bodies = try db.execute(
+            """
+            UPDATE casebridge.origin_log SET body = NULL
+            WHERE kind = 1 AND body IS NOT NULL AND (convert_from(body, 'UTF8')::jsonb ->> 'epoch')::int < $1
+            """, [String(epoch)]).affected
+        try db.execute(
+            "UPDATE casebridge.pseudonym_epochs SET state = 'retired', retired_at = now() WHERE epoch < $1 AND state <> 'retired'", [String(epoch)])
+        return (tokens, bodies)
+    }
+}

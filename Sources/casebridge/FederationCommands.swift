@@ -101,7 +101,7 @@ struct CertCommand: AsyncParsableCommand {
 struct TrustCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust", abstract: "The trust store: which nodes this node admits and accepts entries from.",
-        subcommands: [Export.self, Add.self, List.self, Remove.self, Rejections.self, Evidence.self, Frozen.self, Unfreeze.self, Quarantine.self, Keys.self])
+        subcommands: [Export.self, Add.self, List.self, Remove.self, Rejections.self, Evidence.self, Frozen.self, Unfreeze.self, Quarantine.self, Keys.self, Status.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write this node's trust card (node id, agency, endpoint, signing public keys).")

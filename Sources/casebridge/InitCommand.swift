@@ -122,7 +122,7 @@ struct InitCommand: AsyncParsableCommand {
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage keys.", subcommands: [PseudonymGenerate.self, Rotate.self, Revoke.self, List.self])
+        commandName: "keys", abstract: "Manage keys.", subcommands: [PseudonymGenerate.self, Rotate.self, Revoke.self, List.self, PseudonymRotate.self, PseudonymStep.self])
 
     struct PseudonymGenerate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -251,3 +251,108 @@ struct NodeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension KeysCommand {
+    struct PseudonymRotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pseudonym-rotate",
+            abstract: "Install the federation's next pseudonymization key (a new epoch) and announce it.",
+            discussion: """
+                The key file comes from `casebridge keys pseudonym-generate --epoch N` (made once for the federation,
+                handed to every agency out of band). This node keeps its current key beside the new one, searches
+                under both, and announces the epoch in its origin log. Once every trusted origin has announced it,
+                `casebridge serve` publishes under the new epoch, re-tokenizes this node's records, and retires the
+                old epoch (tokens, bodies, key file) when no origin uses it any more. `casebridge trust status`
+                shows the progress. Audited.
+                """)
+        @OptionGroup var options: NodeOptions
+        @Option(help: "The new epoch's key file (mode 0600).") var key: String
+        @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReportingErrors(format: format) {
+                let (context, store, logger) = try options.openNode()
+                let r = try EpochManager(context: context, logger: logger).rotate(newKeyPath: key, actor: hostActor(), store: store)
+                if format == .json {
+                    try printJSON(r)
+                } else {
+                    print("Installed pseudonym epoch \(r.epoch) (fingerprint \(r.fingerprint)), announced at seq \(r.seq); epoch \(r.previousEpoch) is kept until retired.")
+                    print(r.waitingFor.isEmpty
+                        ? "Every trusted origin holds it: `casebridge serve` now re-tokenizes this node's records."
+                        : "Waiting for: \(r.waitingFor.joined(separator: ", ")) (they publish under epoch \(r.previousEpoch) until then).")
+                }
+            }
+        }
+    }
+
+    struct PseudonymStep: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pseudonym-step",
+            abstract: "Advance a pseudonym-epoch transition now (what `serve` does every sync.epoch_step_seconds).")
+        @OptionGroup var options: NodeOptions
+        @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReportingErrors(format: format) {
+                let (context, store, logger) = try options.openNode()
+                let m = EpochManager(context: context, logger: logger)
+                var total = try m.step(store: store)
+                var republished = total.republished
+                while total.republished > 0 {
+                    total = try m.step(store: store)
+                    republished += total.republished
+                }
+                total.republished = republished
+                if format == .json { try printJSON(total); return }
+                print("publishing under epoch \(total.publishEpoch)\(total.switched ? " (switched now)" : ""); re-tokenized \(republished) record(s)")
+                if !total.retiredEpochs.isEmpty {
+                    print("retired epoch(s) \(total.retiredEpochs.map(String.init).joined(separator: ", ")): \(total.tokensRemoved) tokens and \(total.bodiesRemoved) bodies removed")
+                }
+                if !total.waitingForAnnouncement.isEmpty { print("waiting for announcements from: \(total.waitingForAnnouncement.joined(separator: ", "))") }
+                if !total.waitingForRepublication.isEmpty { print("waiting for re-publication by: \(total.waitingForRepublication.joined(separator: ", "))") }
+            }
+        }
+    }
+}
+
+extension TrustCommand {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Trust state per origin: signing keys, revocations, pseudonym epochs announced and re-publication progress.")
+        @OptionGroup var options: NodeOptions
+        @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReportingErrors(format: format) {
+                let (context, store, _) = try options.openNode()
+                try context.refreshPseudonymKeys(store: store)
+                struct Origin: Encodable {
+                    var origin: String; var keys: [KeyRow]; var announcedEpochs: [String: String]; var liveRecordsByEpoch: [String: Int]
+                    var frozen: Bool; var quarantined: Int
+                }
+                struct Out: Encodable {
+                    var nodeId: String; var publishEpoch: Int; var searchEpochs: [Int]; var epochs: [NodeStore.LocalEpoch]; var origins: [Origin]
+                }
+                let frozen = try store.frozenOrigins()
+                let quarantined = Dictionary(grouping: try store.quarantined(limit: 1_000_000), by: \.origin).mapValues(\.count)
+                let origins = try store.epochProgress().map { p in
+                    Origin(
+                        origin: p.origin, keys: try keyRows(store: store, origin: p.origin, inUse: nil),
+                        announcedEpochs: Dictionary(uniqueKeysWithValues: p.announced.map { (String($0.key), $0.value) }),
+                        liveRecordsByEpoch: Dictionary(uniqueKeysWithValues: p.liveRecords.map { (String($0.key), $0.value) }),
+                        frozen: frozen.contains(p.origin), quarantined: quarantined[p.origin] ?? 0)
+                }
+                let out = Out(
+                    nodeId: context.config.nodeId, publishEpoch: context.pseudonymKey.epoch, searchEpochs: context.searchPseudonymKeys.map(\.epoch),
+                    epochs: try store.localEpochs(), origins: origins)
+                if format == .json { try printJSON(out); return }
+                print("node \(out.nodeId): publishes under pseudonym epoch \(out.publishEpoch), searches under \(out.searchEpochs.map(String.init).joined(separator: ", "))")
+                for o in origins {
+                    let epochs = o.liveRecordsByEpoch.sorted { $0.key < $1.key }.map { "epoch \($0.key): \($0.value)" }.joined(separator: ", ")
+                    let announced = o.announcedEpochs.keys.sorted().joined(separator: ",")
+                    print("\(o.origin): keys \(o.keys.count)\(o.keys.contains { $0.revokedFromSeq != nil } ? " (revocation held)" : ""); announced epochs [\(announced)]; live records \(epochs.isEmpty ? "none" : epochs)\(o.frozen ? "; FROZEN" : "")\(o.quarantined > 0 ? "; \(o.quarantined) quarantined" : "")")
+                }
+            }
+        }
+    }
+}

@@ -62,8 +62,10 @@ final class TestNode: @unchecked Sendable {
         tlsDir = try ca.issue(id)
         // The signing key lives in a 0600 file like a real node's (rotation replaces it; the witness sits beside it).
         try key.write(to: tlsDir + "/signing.key", nodeId: id)
+        try pseudonymKey.write(to: tlsDir + "/pseudonym.key")
         var cfg = NodeConfig(
-            nodeId: id, agency: agency, defaultRegion: "US", database: db.conninfo, signingKeyPath: tlsDir + "/signing.key", pseudonymKeyPath: "")
+            nodeId: id, agency: agency, defaultRegion: "US", database: db.conninfo, signingKeyPath: tlsDir + "/signing.key",
+            pseudonymKeyPath: tlsDir + "/pseudonym.key")
         cfg.federation.listen = .init(host: "127.0.0.1", port: 0)
         cfg.federation.localListen = .init(host: "127.0.0.1", port: 0)
         cfg.federation.certificatePath = tlsDir + "/node.pem"
@@ -71,6 +73,7 @@ final class TestNode: @unchecked Sendable {
         cfg.federation.caPath = tlsDir + "/ca.pem"
         cfg.federation.syncIntervalSeconds = syncInterval
         cfg.federation.applyBatch = applyBatch
+        cfg.federation.epochStepSeconds = 3600  // tests step pseudonym-epoch transitions by hand
         config = cfg
         context = try NodeContext(config: cfg, signingKey: key, pseudonymKey: pseudonymKey)
     }

@@ -61,7 +61,7 @@ public struct NodeConfig: Sendable, Hashable {
             "policy.publish_roles", "import.date_order", "log.format", "log.level",
             "federation.listen", "federation.endpoint", "federation.certificate", "federation.key", "federation.ca",
             "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "federation.max_seconds", "local.listen",
-            "sync.interval_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
+            "sync.interval_seconds", "sync.epoch_step_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
             "access.token_days", "access.max_failures", "access.lock_minutes", "alerts.hook", "alerts.movement_jurisdictions",
             "alerts.movement_window_days", "retention.review_years", "audit.anchor_minutes",
         ]
@@ -127,6 +127,7 @@ public struct NodeConfig: Sendable, Hashable {
         f.serveMaxSeconds = try positive("federation.max_seconds", f.serveMaxSeconds)
         f.localListen = try address("local.listen", f.localListen)
         f.syncIntervalSeconds = try positive("sync.interval_seconds", f.syncIntervalSeconds)
+        f.epochStepSeconds = try positive("sync.epoch_step_seconds", f.epochStepSeconds)
         f.requestTimeoutSeconds = try positive("sync.request_timeout_seconds", f.requestTimeoutSeconds)
         f.pullMaxEntries = try positive("sync.max_entries", f.pullMaxEntries)
         f.pullMaxBytes = try positive("sync.max_bytes", f.pullMaxBytes)
@@ -272,6 +273,8 @@ public struct FederationSettings: Sendable, Hashable {
     public var serveMaxSeconds = 20
     public var localListen = Address(host: "127.0.0.1", port: 7080)
     public var syncIntervalSeconds = 5
+    /// How often `serve` advances a pseudonym-epoch transition (switch, re-publish, retire).
+    public var epochStepSeconds = 5
     public var requestTimeoutSeconds = 30
     public var pullMaxEntries = 5000
     public var pullMaxBytes = 8 << 20

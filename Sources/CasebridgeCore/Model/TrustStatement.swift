@@ -11,6 +11,9 @@ public struct TrustStatement: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable {
         case keyRotation = "key-rotation"
         case keyRevocation = "key-revocation"
+        /// The origin holds the federation's pseudonymization key of `epoch` (its `fingerprint`) and searches under
+        /// it. Once every origin has announced an epoch, each publishes under it and re-tokenizes its records.
+        case pseudonymEpoch = "pseudonym-epoch"
     }
 
     public static let formatV1 = "casebridge.trust.v1"
@@ -27,9 +30,18 @@ public struct TrustStatement: Sendable, Hashable, Codable {
     public var proof: String?
     /// Revocation: why, in the origin admin's words (no case data).
     public var reason: String?
+    /// Pseudonym epoch: the epoch number and the key's fingerprint (16 hex digits).
+    public var epoch: Int? = nil
+    public var fingerprint: String? = nil
 
     public static func rotation(origin: String, keyId: String, publicKey: String, fromSeq: UInt64, proof: String) -> TrustStatement {
         TrustStatement(format: formatV1, type: .keyRotation, origin: origin, keyId: keyId, publicKey: publicKey, fromSeq: fromSeq, proof: proof, reason: nil)
+    }
+
+    public static func pseudonymEpoch(origin: String, epoch: Int, fingerprint: String, seq: UInt64) -> TrustStatement {
+        TrustStatement(
+            format: formatV1, type: .pseudonymEpoch, origin: origin, keyId: "", publicKey: nil, fromSeq: seq, proof: nil, reason: nil,
+            epoch: epoch, fingerprint: fingerprint)
     }
 
     public static func revocation(origin: String, keyId: String, fromSeq: UInt64, reason: String) -> TrustStatement {
@@ -52,7 +64,9 @@ public struct TrustStatement: Sendable, Hashable, Codable {
         func bad(_ field: String, _ reason: String) -> EntryError { EntryError(code: "trust.\(field)", reason: "trust statement \(field) \(reason)") }
         guard format == Self.formatV1 else { throw bad("format", "must be \(Self.formatV1)") }
         guard origin == entryOrigin else { throw bad("origin", "must be the entry's origin") }
-        guard TrustCard.isHex(keyId, bytes: 16) else { throw bad("keyId", "must be 32 hex digits") }
+        if type != .pseudonymEpoch {
+            guard TrustCard.isHex(keyId, bytes: 16) else { throw bad("keyId", "must be 32 hex digits") }
+        }
         if let r = reason, r.count > 500 { throw bad("reason", "is longer than 500 characters") }
         switch type {
         case .keyRotation:
@@ -61,6 +75,9 @@ public struct TrustStatement: Sendable, Hashable, Codable {
             guard fromSeq == seq + 1 else { throw bad("fromSeq", "must be the rotation entry's seq + 1") }
         case .keyRevocation:
             guard fromSeq >= 1, fromSeq <= seq else { throw bad("fromSeq", "must be between 1 and the revocation entry's seq") }
+        case .pseudonymEpoch:
+            guard let e = epoch, e >= 1, e <= 1_000_000 else { throw bad("epoch", "must be 1 or more") }
+            guard let f = fingerprint, TrustCard.isHex(f, bytes: 8) else { throw bad("fingerprint", "must be 16 hex digits") }
         }
     }
 }

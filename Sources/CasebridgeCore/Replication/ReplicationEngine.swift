@@ -322,6 +322,8 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
                 guard statement.keyId != Hex.encode(h.keyId) else {
                     return refuse(.malformed, "a revocation must be signed by a key other than the revoked one (rotate first)")
                 }
+            case .pseudonymEpoch:
+                break
             }
             return .acceptStatement(statement)
         }

@@ -139,7 +139,7 @@ public struct KeyManager: Sendable {
 
     /// Signs the live private cases behind `recordIds` again as new versions after `seq`, each above every version
     /// its record ever had in the log (quarantined ones included). Returns the last seq written.
-    func republish(recordIds: [String], after seq: UInt64, key: SigningKey, store: NodeStore) throws -> UInt64 {
+    func republish(recordIds: [String], after seq: UInt64, key: SigningKey, store: NodeStore, versions: [String: VersionVector]? = nil) throws -> UInt64 {
         let origin = context.config.nodeId
         var next = seq
         let pseudonymizer = context.pseudonymizer
@@ -152,7 +152,7 @@ public struct KeyManager: Sendable {
             guard let validated else { continue }
             let p = CaseImporter.prepare(validated, context: context, pseudonymizer: pseudonymizer)
             next += 1
-            let version = try store.maxLoggedVersion(recordId: recordId).incremented(for: origin)
+            let version = try (versions?[recordId] ?? store.maxLoggedVersion(recordId: recordId)).incremented(for: origin)
             let entry = SignedEntry.make(
                 kind: .record, origin: origin, seq: next, recordId: recordId, version: version,
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: p.body, key: key)

@@ -40,6 +40,7 @@ public enum Publishing {
                     + "\(head): it was restored from an older backup. Refusing to sign seq \(head + 1) again; run `casebridge serve` until a "
                     + "peer has served this node's own entries back (see `casebridge node status`)")
         }
+        try context.refreshPseudonymKeys(store: store)
         return (head, try context.signingKey(validAt: head + 1, store: store))
     }
 

@@ -108,8 +108,9 @@ public struct CaseSearch: Sendable {
 
     /// Runs the search for identifiers already normalized from `q` (by `identifiers(of:)`).
     public func run(_ q: SearchQuery, identifiers ids: [NormalizedIdentifier], store: NodeStore) throws -> [SearchHit] {
-        let pseudonymizer = context.pseudonymizer
-        let tokens = ids.map { pseudonymizer.token($0) }
+        // During a pseudonym-epoch transition records carry tokens of either epoch: ask for both.
+        let keys = context.searchPseudonymKeys
+        let tokens = keys.flatMap { k in ids.map { k.token(tag: $0.kind.rawValue, value: $0.value) } }
         let matches = try store.findTokens(tokens)
         let decoder = JSONDecoder()
         var hits: [SearchHit] = matches.map { m in
