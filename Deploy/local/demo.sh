@@ -176,8 +176,33 @@ unset SUP
 log "metrics of $FIRST (local API): curl -s http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics"
 curl -s "http://127.0.0.1:${LOCAL_PORT[$FIRST]}/metrics" | grep -E "^casebridge_(vector_seq|peer_lag_entries)" | head -12 || true
 
+# Key lifecycle drill: the first agency rotates its signing key, then revokes the old one; both travel in-band.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+others_hold() {  # $1: SQL returning 1 row per satisfied node
+  local ok=1
+  for n in "${NODES[@]}"; do
+    [ "$n" = "$FIRST" ] && continue
+    [ "$(psql -tA -d "node_${n//-/_}" -c "$1")" = "1" ] || ok=0
+  done
+  [ $ok = 1 ]
+}
+log "key drill: $FIRST rotates its signing key (casebridge keys rotate)"
+OLD_KEY=$(cb keys list --config "$WORK/$FIRST/casebridge.toml" --format json | python3 -c 'import json,sys; print([k["keyId"] for k in json.load(sys.stdin)["keys"] if k.get("inUse")][0])')
+T0=$(now_ms)
+cb keys rotate --config "$WORK/$FIRST/casebridge.toml" | sed 's/^/    /'
+for _ in $(seq 1 240); do others_hold "SELECT count(*) FROM casebridge.signing_keys WHERE origin = '$FIRST' AND valid_until_seq IS NULL AND key_id <> '\\x$OLD_KEY'::bytea" && break; sleep 0.25; done
+others_hold "SELECT count(*) FROM casebridge.signing_keys WHERE origin = '$FIRST' AND valid_until_seq IS NULL AND key_id <> '\\x$OLD_KEY'::bytea" || fail "the rotation did not reach every node within 60 s"
+ROTATE_MS=$(( $(now_ms) - T0 ))
+log "    the rotation reached every node in $ROTATE_MS ms"
+T0=$(now_ms)
+cb keys revoke --key "$OLD_KEY" --from-seq "$(psql -tA -d "node_${FIRST//-/_}" -c "SELECT seq FROM casebridge.vector WHERE origin = '$FIRST'")" \
+  --reason "demo drill" --config "$WORK/$FIRST/casebridge.toml" | sed 's/^/    /'
+for _ in $(seq 1 240); do others_hold "SELECT count(*) FROM casebridge.key_revocations WHERE origin = '$FIRST'" && break; sleep 0.25; done
+others_hold "SELECT count(*) FROM casebridge.key_revocations WHERE origin = '$FIRST'" || fail "the revocation did not reach every node within 60 s"
+log "    the revocation reached every node in $(( $(now_ms) - T0 )) ms"
+
 if [ "$SMOKE" = 1 ]; then
-  log "smoke: OK (converged, cross-agency hit found)"
+  log "smoke: OK (converged, cross-agency hit found, key rotation and revocation reached every node)"
   exit 0
 fi
 log "the federation is running; try: CASEBRIDGE_CREDENTIALS=$CASEBRIDGE_CREDENTIALS $BIN search --phone '$PHONE' --case-number X --purpose test"
