@@ -89,12 +89,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Admits only clients whose certificate (already verified against the federation CA by TLS) names a node id that
-/// is an active peer in the trust store. Refusals are logged with the certificate subject only.
+/// Admits only clients whose certificate (already verified against the federation CA by TLS) is not revoked by the
+/// installed revocation list and names a node id that is an active peer in the trust store. The check runs on every
+/// request, so a revocation also stops connections established before it. Refusals are logged with the certificate
+/// subject and serial only.
 struct PeerAdmissionMiddleware: RouterMiddleware {
     typealias Context = FederationContext
     let pool: StorePool
     let metrics: NodeMetrics
+    let certificates: PeerCertificateLog
     let logger: Logger
 
     func handle(_ request: Request, context: FederationContext, next: (Request, FederationContext) async throws -> Response) async throws -> Response {
@@ -111,7 +114,16 @@ struct PeerAdmissionMiddleware: RouterMiddleware {
             logger.warning("federation request refused: certificate names no node id", metadata: ["subject": "\(subject)"])
             throw APIError(.forbidden, "peer-not-trusted", "the client certificate names no casebridge node id")
         }
-        let trusted = try await pool.withStore { try $0.isActivePeer(nodeId) }
+        let serial = info?.serial ?? ""
+        let (trusted, revoked) = try await pool.withStore { (try $0.isActivePeer(nodeId), try $0.isCertificateRevoked(serial: serial)) }
+        if let info { await certificates.note(peer: nodeId, role: "client", info: info, pool: pool) }
+        guard !revoked else {
+            metrics.increment("casebridge_tls_refusals_total", ["reason": "revoked"])
+            logger.warning(
+                "federation request refused: certificate revoked by the federation CA",
+                metadata: ["subject": "\(subject)", "node": "\(nodeId)", "serial": "\(serial)"])
+            throw APIError(.forbidden, "certificate-revoked", "certificate \(serial) of node \(nodeId) is revoked by the federation CA")
+        }
         guard trusted else {
             metrics.increment("casebridge_tls_refusals_total", ["reason": "not-trusted"])
             logger.warning("federation request refused: node not in the trust store", metadata: ["subject": "\(subject)", "node": "\(nodeId)"])
@@ -175,7 +187,7 @@ public struct FederationAPI: Sendable {
     public func router() -> Router<FederationContext> {
         let router = Router(context: FederationContext.self)
         router.add(middleware: JSONErrorMiddleware<FederationContext>(listener: "federation", metrics: metrics, logger: logger))
-        router.add(middleware: PeerAdmissionMiddleware(pool: pool, metrics: metrics, logger: logger))
+        router.add(middleware: PeerAdmissionMiddleware(pool: pool, metrics: metrics, certificates: PeerCertificateLog(), logger: logger))
         let settings = config.federation
         let pool = self.pool
         let scheduler = self.scheduler
@@ -241,6 +253,16 @@ public struct FederationAPI: Sendable {
             }
             scheduler?.notify(peer: n.origin)
             return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"accepted":true}"#)))
+        }
+
+        // The installed certificate revocation list, as signed by the federation CA (204 if none newer than `after`).
+        router.get("/federation/v1/crl") { request, _ -> Response in
+            let after = request.uri.queryParameters.get("after", as: UInt64.self) ?? 0
+            guard let row = try await pool.withStore({ try $0.revocationList() }), row.sequence > after else {
+                return Response(status: .noContent)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: row.document)))
         }
 
         router.get("/federation/v1/card") { _, _ -> Response in

@@ -2,7 +2,8 @@ public import CasebridgeCore
 public import CasebridgeNode
 import CasebridgeCrypto
 public import CasebridgeStore
-import Foundation
+public import CasebridgeTrust
+public import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -30,6 +31,33 @@ public struct PeersStatus: Sendable, Codable {
         public var errors: Int
         public var entriesApplied: Int
         public var origins: [OriginLag]
+        /// The certificates this peer last presented: as a client (its requests here) and as a server (our pulls).
+        public var certificates: [SeenCertificate]?
+    }
+
+    /// A TLS certificate and how long it remains valid.
+    public struct CertificateStatus: Sendable, Codable {
+        /// `self`, or for a peer's certificate `client` or `server` (the role it presented it in).
+        public var role: String
+        public var serial: String
+        public var notAfter: String
+        /// Whole days until `notAfter` (negative once expired).
+        public var daysToExpiry: Int
+        /// When this node last saw it (peers' certificates only).
+        public var seenAt: String?
+        /// Whether the installed revocation list revokes it.
+        public var revoked: Bool
+    }
+
+    public typealias SeenCertificate = CertificateStatus
+
+    /// The installed certificate revocation list.
+    public struct RevocationListStatus: Sendable, Codable {
+        public var sequence: UInt64
+        public var issuedAt: String
+        public var installedAt: String
+        public var source: String
+        public var revoked: Int
     }
 
     public struct Origin: Sendable, Codable {
@@ -42,12 +70,25 @@ public struct PeersStatus: Sendable, Codable {
     public var peers: [Peer]
     /// What this node holds per origin, and when it last applied an entry of it.
     public var origins: [Origin]
+    /// This node's own TLS certificate (as served, or as in its certificate file for the CLI).
+    public var certificate: CertificateStatus?
+    /// The installed certificate revocation list, if any.
+    public var revocationList: RevocationListStatus?
 
-    public static func make(store: NodeStore) throws -> PeersStatus {
+    /// The status from the database; `ownCertificate` is this node's TLS certificate.
+    public static func make(store: NodeStore, ownCertificate: CertificateInfo? = nil, now: Date = Date()) throws -> PeersStatus {
         let me = try store.nodeId() ?? "?"
         let fresh = try store.originFreshness()
         let ours = fresh.mapValues(\.seq)
         let status = try store.peerStatus()
+        let iso = ISO8601DateFormatter()
+        let revoked = Set(try store.revokedCertificates().map(\.serial))
+        var seen: [String: [CertificateStatus]] = [:]
+        for c in try store.peerCertificates() {
+            let days = iso.date(from: c.notAfter).map { TLSIdentityStore.daysLeft(until: $0, now: now) } ?? 0
+            seen[c.peer, default: []].append(
+                CertificateStatus(role: c.role, serial: c.serial, notAfter: c.notAfter, daysToExpiry: days, seenAt: c.seenAt, revoked: revoked.contains(c.serial)))
+        }
         let peers = try store.peers(includeRemoved: true).map { p -> Peer in
             let s = status[p.nodeId]
             let theirs = s?.theirVector ?? [:]
@@ -57,10 +98,18 @@ public struct PeersStatus: Sendable, Codable {
             return Peer(
                 nodeId: p.nodeId, agency: p.agency, endpoint: p.endpoint, status: p.status, lastAttempt: s?.lastAttempt,
                 lastSuccess: s?.lastSuccess, lastError: s?.lastError, lastErrorAt: s?.lastErrorAt, pulls: s?.pulls ?? 0,
-                errors: s?.errors ?? 0, entriesApplied: s?.entriesApplied ?? 0, origins: lags)
+                errors: s?.errors ?? 0, entriesApplied: s?.entriesApplied ?? 0, origins: lags, certificates: seen[p.nodeId])
         }
         let origins = fresh.keys.sorted().map { Origin(origin: $0, seq: fresh[$0]!.seq, lastApplied: fresh[$0]!.lastApplied) }
-        return PeersStatus(nodeId: me, peers: peers, origins: origins)
+        let own = ownCertificate.map {
+            CertificateStatus(
+                role: "self", serial: $0.serial, notAfter: iso.string(from: $0.notAfter),
+                daysToExpiry: TLSIdentityStore.daysLeft(until: $0.notAfter, now: now), seenAt: nil, revoked: revoked.contains($0.serial))
+        }
+        let list = try store.revocationList().map {
+            RevocationListStatus(sequence: $0.sequence, issuedAt: $0.issuedAt, installedAt: $0.installedAt, source: $0.source, revoked: revoked.count)
+        }
+        return PeersStatus(nodeId: me, peers: peers, origins: origins, certificate: own, revocationList: list)
     }
 }
 
@@ -120,6 +169,8 @@ public struct LocalAPI: Sendable {
     public let logger: Logger
     /// Largest request body accepted.
     public var maxRequestBytes = 64 * 1024
+    /// The TLS identity the federation API presents (its expiry is shown on /metrics and /v1/peers).
+    public var identities: TLSIdentityStore?
 
     public init(pool: StorePool, metrics: NodeMetrics, context: NodeContext, logger: Logger) {
         self.pool = pool
@@ -171,8 +222,10 @@ public struct LocalAPI: Sendable {
             }
         }
 
+        let identities = self.identities
         router.get("/metrics") { _, _ -> Response in
-            let status = try await pool.withStore { try PeersStatus.make(store: $0) }
+            let own = identities?.identity.info
+            let status = try await pool.withStore { try PeersStatus.make(store: $0, ownCertificate: own) }
             var text = metrics.render()
             text += NodeMetrics.gauge(
                 "casebridge_vector_seq", help: "Highest contiguous seq held, by origin.",
@@ -190,6 +243,21 @@ public struct LocalAPI: Sendable {
             text += NodeMetrics.gauge("casebridge_peer_lag_entries", help: "Entries a peer holds that this node lacks, by peer and origin.", lag)
             text += NodeMetrics.gauge("casebridge_peer_last_success_timestamp_seconds", help: "Last successful pull, by peer.", lastSuccess)
             let open = try await pool.withStore { try $0.db.execute("SELECT count(*) FROM private.alerts WHERE acked_at IS NULL").scalar }
+            if let c = status.certificate {
+                text += NodeMetrics.gauge(
+                    "casebridge_tls_certificate_expiry_days", help: "Whole days until this node's TLS certificate expires.",
+                    [(["serial": c.serial], Double(c.daysToExpiry))])
+            }
+            var peerExpiry: [([String: String], Double)] = []
+            for p in status.peers where p.status == "active" {
+                for c in p.certificates ?? [] { peerExpiry.append((["peer": p.nodeId, "role": c.role, "serial": c.serial], Double(c.daysToExpiry))) }
+            }
+            text += NodeMetrics.gauge(
+                "casebridge_peer_certificate_expiry_days", help: "Whole days until the certificate a peer last presented expires, by peer and role.",
+                peerExpiry)
+            text += NodeMetrics.gauge(
+                "casebridge_crl_sequence", help: "Sequence of the installed certificate revocation list (0: none).",
+                [([:], Double(status.revocationList?.sequence ?? 0))])
             text += NodeMetrics.gauge("casebridge_alerts_open", help: "Alerts not yet acknowledged.", [([:], Double(open ?? "0") ?? 0)])
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -203,7 +271,8 @@ public struct LocalAPI: Sendable {
 
         router.get("/v1/peers") { _, ctx -> Response in
             let p = try await self.authorize(.peersStatus, ctx)
-            let status = try await pool.withStore { try PeersStatus.make(store: $0) }
+            let own = identities?.identity.info
+            let status = try await pool.withStore { try PeersStatus.make(store: $0, ownCertificate: own) }
             _ = try await self.audit(.allowed(by: p, LocalAction.peersStatus.rawValue))
             return try Self.encode(status)
         }

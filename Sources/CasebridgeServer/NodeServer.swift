@@ -18,6 +18,10 @@ public final class NodeServer: Sendable {
     public let metrics: NodeMetrics
     public let client: PeerClient
     public let scheduler: SyncScheduler
+    /// The certificate and key the node presents; replaced by ``reloader`` without a restart.
+    public let identities: TLSIdentityStore
+    /// Reloads a renewed certificate on SIGHUP and when the files change.
+    public let reloader: CertificateReloader
     /// Configuration and keys (the local API tokenizes queries and signs purges).
     public let context: NodeContext
     let logger: Logger
@@ -37,8 +41,16 @@ public final class NodeServer: Sendable {
         self.context = context
         pool = StorePool(conninfo: config.database, maxConnections: 8)
         metrics = NodeMetrics()
-        client = try PeerClient(config: config)
-        scheduler = SyncScheduler(pool: pool, client: client, metrics: metrics, interval: Double(config.federation.syncIntervalSeconds), logger: logger)
+        let identities = try TLSIdentityStore(settings: config.federation, nodeId: config.nodeId)
+        self.identities = identities
+        client = PeerClient(config: config, identities: identities)
+        scheduler = SyncScheduler(
+            pool: pool, client: client, metrics: metrics, interval: Double(config.federation.syncIntervalSeconds), caPEM: identities.caPEM,
+            logger: logger)
+        reloader = CertificateReloader(
+            identities: identities, client: client, pool: pool, metrics: metrics,
+            checkSeconds: Double(config.federation.certificateCheckSeconds), warnDays: config.federation.certificateWarnDays,
+            reloadSignals: [.sighup], logger: logger)
     }
 
     /// Ports actually bound (useful with port 0).
@@ -55,7 +67,7 @@ public final class NodeServer: Sendable {
             throw ServerError(code: "node.mismatch", reason: "the database does not belong to node `\(cfg.nodeId)` (run `casebridge init`)")
         }
         let fedAPI = FederationAPI(config: cfg, pool: pool, metrics: metrics, scheduler: scheduler, logger: logger)
-        let tls = try FederationAPI.tlsConfiguration(cfg.federation)
+        let tls = identities.serverTLSConfiguration()
         let fedPort = federationPort
         let federation = Application(
             router: fedAPI.router(),
@@ -64,8 +76,10 @@ public final class NodeServer: Sendable {
             onServerRunning: { channel in fedPort.set(channel.localAddress?.port) },
             logger: logger)
         let locPort = localPort
+        var localAPI = LocalAPI(pool: pool, metrics: metrics, context: context, logger: logger)
+        localAPI.identities = identities
         let local = Application(
-            router: LocalAPI(pool: pool, metrics: metrics, context: context, logger: logger).router(),
+            router: localAPI.router(),
             configuration: .init(address: .hostname(cfg.federation.localListen.host, port: cfg.federation.localListen.port), serverName: "casebridge-local"),
             onServerRunning: { channel in locPort.set(channel.localAddress?.port) },
             logger: logger)
@@ -80,6 +94,7 @@ public final class NodeServer: Sendable {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier),
+            .init(service: reloader),
         ]
         services.append(.init(service: AuditAnchorService(
             pool: pool, anchorer: AuditAnchorer(context: context, logger: logger), interval: Double(cfg.investigators.auditAnchorMinutes) * 60, logger: logger)))

@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 public import CasebridgeCore
 public import CasebridgeNode
 import CasebridgeStore
+public import CasebridgeTrust
 import Foundation
 public import Logging
 import NIOCore
@@ -30,31 +31,43 @@ public struct PeerError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Calls peers' federation APIs over mutual TLS.
+///
+/// The HTTP client is rebuilt when this node's certificate is reloaded: pulls already running finish on the old
+/// client (and its connections); new pulls open new connections that present the new certificate.
 public final class PeerClient: Sendable {
-    public let client: HTTPClient
+    struct Clients {
+        var current: HTTPClient
+        var tls: TLSConfiguration
+        var retired: [HTTPClient] = []
+    }
+
+    private let clients: Mutex<Clients>
+    /// The HTTP client new requests use.
+    public var client: HTTPClient { clients.withLock { $0.current } }
     let selfId: String
     /// What raises alerts as entries apply.
     let alerts: NodeStore.AlertScanSettings
     let timeout: TimeAmount
+    let requestTimeoutSeconds: Int
     let pullMaxEntries: Int
     let pullMaxBytes: Int
     let applyBatch: Int
 
-    public init(config: NodeConfig) throws {
+    /// A client presenting the certificate and key the configuration names.
+    public convenience init(config: NodeConfig) throws {
+        let identities = try TLSIdentityStore(settings: config.federation, nodeId: config.nodeId)
+        self.init(config: config, tls: identities.clientTLSConfiguration())
+    }
+
+    /// A client presenting the identity currently in `identities`.
+    public convenience init(config: NodeConfig, identities: TLSIdentityStore) {
+        self.init(config: config, tls: identities.clientTLSConfiguration())
+    }
+
+    init(config: NodeConfig, tls: TLSConfiguration) {
         let s = config.federation
-        try checkKeyFileMode(s.keyPath)
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(s.certificatePath).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: s.keyPath, format: .pem))
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(s.caPath))
-        tls.certificateVerification = .fullVerification
-        tls.minimumTLSVersion = .tlsv12
-        var hc = HTTPClient.Configuration(tlsConfiguration: tls)
-        // A peer with a bad certificate must fail fast, not after seconds of reconnect attempts.
-        hc.connectionPool.retryConnectionEstablishment = false
-        hc.timeout = .init(connect: .seconds(5), read: .seconds(Int64(s.requestTimeoutSeconds)))
-        hc.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: hc)
+        requestTimeoutSeconds = s.requestTimeoutSeconds
+        clients = Mutex(Clients(current: Self.makeHTTPClient(tls: tls, requestTimeoutSeconds: s.requestTimeoutSeconds), tls: tls))
         selfId = config.nodeId
         alerts = NodeStore.AlertScanSettings(config.investigators)
         timeout = .seconds(Int64(s.requestTimeoutSeconds))
@@ -63,9 +76,60 @@ public final class PeerClient: Sendable {
         applyBatch = s.applyBatch
     }
 
-    public func shutdown() async {
-        try? await client.shutdown()
+    static func makeHTTPClient(tls: TLSConfiguration, requestTimeoutSeconds: Int) -> HTTPClient {
+        var hc = HTTPClient.Configuration(tlsConfiguration: tls)
+        // A peer with a bad certificate must fail fast, not after seconds of reconnect attempts.
+        hc.connectionPool.retryConnectionEstablishment = false
+        hc.timeout = .init(connect: .seconds(5), read: .seconds(Int64(requestTimeoutSeconds)))
+        hc.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: hc)
     }
+
+    /// Uses `tls` (a reloaded certificate and key) for every request from now on. Requests in flight finish on the
+    /// previous client, which is shut down with this one.
+    func reloadTLS(_ tls: TLSConfiguration) {
+        let fresh = Self.makeHTTPClient(tls: tls, requestTimeoutSeconds: requestTimeoutSeconds)
+        clients.withLock { c in
+            c.retired.append(c.current)
+            c.current = fresh
+            c.tls = tls
+        }
+    }
+
+    public func shutdown() async {
+        let all = clients.withLock { [$0.current] + $0.retired }
+        for c in all { try? await c.shutdown() }
+    }
+
+    /// Opens a TLS connection to `endpoint` with this node's current identity, completes the handshake and returns
+    /// the certificate the peer presented (its chain verified against the federation CA by the handshake).
+    ///
+    /// async-http-client does not expose a connection's peer certificate, so the sync scheduler calls this before
+    /// each round of pulls to check the peer's certificate against the revocation list.
+    public func serverCertificate(endpoint: String) async throws -> CertificateInfo {
+        var tls = clients.withLock { $0.tls }
+        tls.certificateVerification = .noHostnameVerification
+        return try await TLSProbe.peerCertificate(endpoint: endpoint, tls: tls, timeout: .seconds(5))
+    }
+
+    /// Fetches `peer`'s revocation list if its sequence exceeds `after`; `nil` when the peer has none newer.
+    public func revocationList(peer: String, endpoint: String, after: UInt64) async throws -> [UInt8]? {
+        let request = HTTPClientRequest(url: endpoint + "/federation/v1/crl?after=\(after)")
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(10))
+        } catch {
+            throw PeerError(peer: peer, code: "connect", reason: "cannot reach \(endpoint): \(Self.describe(error))")
+        }
+        let body = try await response.body.collect(upTo: 4 << 20)
+        switch response.status.code {
+        case 200: return Array(body.readableBytesView)
+        case 204: return nil
+        default:
+            throw PeerError(peer: peer, code: "http-\(response.status.code)", reason: "crl answered \(response.status.code): \(String(buffer: body).prefix(300))")
+        }
+    }
+
 
     /// Pulls what this node lacks from `peer` at `endpoint`, applying entries in transactions of `applyBatch` as they
     /// stream in. An interrupted stream keeps what was applied; the next pull resumes from the vector.
@@ -207,6 +271,9 @@ public final class SyncScheduler: Service, Sendable {
     let metrics: NodeMetrics
     let logger: Logger
     let interval: Double
+    /// The federation CA certificate: peers' revocation lists must verify under its key.
+    let caPEM: String?
+    let certificates = PeerCertificateLog()
     private let state = Mutex<State>(State())
 
     struct State {
@@ -216,12 +283,59 @@ public final class SyncScheduler: Service, Sendable {
         var notified: Set<String> = []
     }
 
-    public init(pool: StorePool, client: PeerClient, metrics: NodeMetrics, interval: Double, logger: Logger) {
+    /// - Parameter caPEM: The federation CA certificate. With it, each round first checks the certificate the peer
+    ///   presents against the revocation list and fetches the peer's revocation list if it is newer than ours.
+    public init(pool: StorePool, client: PeerClient, metrics: NodeMetrics, interval: Double, caPEM: String? = nil, logger: Logger) {
         self.pool = pool
         self.client = client
         self.metrics = metrics
         self.interval = interval
+        self.caPEM = caPEM
         self.logger = logger
+    }
+
+    /// Refuses to pull from a peer whose server certificate is revoked or names another node; records it otherwise.
+    func checkPeerCertificate(peer: String, endpoint: String) async throws {
+        let info: CertificateInfo
+        do {
+            info = try await client.serverCertificate(endpoint: endpoint)
+        } catch {
+            throw PeerError(peer: peer, code: "tls", reason: "TLS handshake with \(endpoint) failed: \(PeerClient.describe(error))")
+        }
+        let serial = info.serial
+        if try await pool.withStore({ try $0.isCertificateRevoked(serial: serial) }) {
+            metrics.increment("casebridge_tls_refusals_total", ["reason": "revoked"])
+            throw PeerError(peer: peer, code: "certificate-revoked", reason: "\(endpoint) presents certificate \(serial), revoked by the federation CA")
+        }
+        guard info.nodeId == peer else {
+            metrics.increment("casebridge_tls_refusals_total", ["reason": "wrong-node"])
+            throw PeerError(peer: peer, code: "wrong-node", reason: "\(endpoint) presents a certificate for node \(info.nodeId ?? "none"), not \(peer)")
+        }
+        await certificates.note(peer: peer, role: "server", info: info, pool: pool)
+    }
+
+    /// Fetches the peer's revocation list if it is newer than ours and installs it once it verifies under the CA key.
+    /// A list that does not verify is refused and logged; it never stops the pull.
+    func syncRevocationList(peer: String, endpoint: String) async {
+        guard let caPEM else { return }
+        do {
+            let ours = try await pool.withStore { try $0.revocationSequence() }
+            guard let document = try await client.revocationList(peer: peer, endpoint: endpoint, after: ours) else { return }
+            let outcome = try await pool.withStore {
+                try RevocationLists.install(
+                    document: document, caPEM: caPEM, source: "peer:\(peer)", store: $0,
+                    audit: (AuditEvent(actor: "node", action: "trust.crl-install", outcome: "ok", target: peer), AuditLog.chain))
+            }
+            if case .installed(let sequence, let revoked) = outcome {
+                metrics.increment("casebridge_crl_installed_total", ["source": "peer"])
+                logger.notice("installed a newer certificate revocation list", metadata: ["peer": "\(peer)", "sequence": "\(sequence)", "revoked": "\(revoked)"])
+            }
+        } catch let e as TrustError {
+            metrics.increment("casebridge_crl_refused_total", ["peer": peer])
+            logger.error("refused the certificate revocation list a peer served", metadata: ["peer": "\(peer)", "reason": "\(e)"])
+        } catch {
+            logger.debug("cannot fetch the peer's certificate revocation list", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
     }
 
     /// A peer said it has new entries: pull it soon.
@@ -277,6 +391,10 @@ public final class SyncScheduler: Service, Sendable {
     func pullOnce(peer: String, endpoint: String) async {
         var again = false
         do {
+            if caPEM != nil {
+                try await checkPeerCertificate(peer: peer, endpoint: endpoint)
+                await syncRevocationList(peer: peer, endpoint: endpoint)
+            }
             let r = try await client.pull(peer: peer, endpoint: endpoint, pool: pool, logger: logger)
             metrics.increment("casebridge_sync_pulls_total", ["peer": peer, "result": "ok"])
             if r.report.applied > 0 {

@@ -57,6 +57,28 @@ enum SecureFile {
         }
     }
 
+    /// Replaces `target` atomically: writes a temporary file next to it (`O_EXCL`, exact `mode`, fsync), then
+    /// renames it over `target`, so a reader sees either the old or the new contents, never a mix.
+    ///
+    /// The folder holding `target` must exist. A symlink at `target` is replaced, not followed.
+    static func replaceAtomically(_ target: String, contents: String, mode: mode_t) throws {
+        let temporary = target + ".tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
+        try createExclusive(temporary, contents: Array(contents.utf8), mode: mode)
+        guard rename(temporary, target) == 0 else {
+            let error = ioError("cannot rename into place", target)
+            unlink(temporary)
+            throw error
+        }
+        // Make the rename durable: fsync the folder.
+        let slash = target.lastIndex(of: "/")
+        let dir = slash.map { String(target[..<$0]) } ?? "."
+        let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
     private static func createExclusive(_ target: String, contents: [UInt8], mode: mode_t) throws {
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {

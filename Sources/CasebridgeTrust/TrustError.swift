@@ -42,6 +42,12 @@ public struct TrustError: Error, Hashable, Sendable, CustomStringConvertible, Cu
         public static let expired = Code("expired")
         /// A certificate chain is not issued by the trusted federation CA or breaks the node certificate profile.
         public static let untrusted = Code("untrusted")
+        /// A signed document (a certificate revocation list) does not verify under the federation CA's key.
+        public static let invalidSignature = Code("invalidSignature")
+        /// A certificate has been revoked by the federation CA.
+        public static let revoked = Code("revoked")
+        /// A certificate names another node than the one expected.
+        public static let wrongNode = Code("wrongNode")
         /// Building or signing a certificate failed.
         public static let certificateCreationFailed = Code("certificateCreationFailed")
     }

@@ -11,7 +11,7 @@ import ServiceLifecycle
 
 struct CACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ca", abstract: "The federation certificate authority (P-256).", subcommands: [Init.self])
+        commandName: "ca", abstract: "The federation certificate authority (P-256).", subcommands: [Init.self, Revoke.self, CRL.self])
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -51,7 +51,7 @@ struct CACommand: AsyncParsableCommand {
 
 struct CertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cert", abstract: "Node TLS certificates.", subcommands: [Issue.self])
+        commandName: "cert", abstract: "Node TLS certificates.", subcommands: [Issue.self, Renew.self])
 
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -101,7 +101,7 @@ struct CertCommand: AsyncParsableCommand {
 struct TrustCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust", abstract: "The trust store: which nodes this node admits and accepts entries from.",
-        subcommands: [Export.self, Add.self, List.self, Remove.self, Rejections.self, Evidence.self, Frozen.self, Unfreeze.self, Quarantine.self, Keys.self, Status.self])
+        subcommands: [Export.self, Add.self, List.self, Remove.self, Rejections.self, Evidence.self, Frozen.self, Unfreeze.self, Quarantine.self, Keys.self, Status.self, CRLImport.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write this node's trust card (node id, agency, endpoint, signing public keys).")
@@ -278,15 +278,25 @@ struct PeersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors(format: format) {
-                let (_, store, _) = try options.openNode()
-                let s = try PeersStatus.make(store: store)
+                let (context, store, _) = try options.openNode()
+                let own = try? CertificateInfo.parse(pem: CertificateRenewal.readText(context.config.federation.certificatePath))
+                let s = try PeersStatus.make(store: store, ownCertificate: own)
                 if format == .json { try printJSON(s); return }
                 print("node \(s.nodeId)")
+                if let c = s.certificate {
+                    print("  TLS certificate \(c.serial): expires \(c.notAfter), in \(c.daysToExpiry) day(s)\(c.revoked ? " (REVOKED)" : "")")
+                }
+                if let l = s.revocationList {
+                    print("  revocation list \(l.sequence) (issued \(l.issuedAt), from \(l.source)): \(l.revoked) revoked certificate(s)")
+                }
                 for o in s.origins { print("  holds \(o.origin) up to seq \(o.seq)\(o.lastApplied.map { ", last applied \($0)" } ?? "")") }
                 for p in s.peers {
                     print("peer \(p.nodeId) (\(p.agency)) \(p.status) \(p.endpoint ?? "(relayed only)")")
                     print("  last success: \(p.lastSuccess ?? "never"); pulls \(p.pulls), errors \(p.errors), entries applied \(p.entriesApplied)")
                     if let e = p.lastError { print("  last error (\(p.lastErrorAt ?? "?")): \(e)") }
+                    for c in p.certificates ?? [] {
+                        print("  certificate as \(c.role) \(c.serial): expires \(c.notAfter), in \(c.daysToExpiry) day(s)\(c.revoked ? " (REVOKED)" : ""); seen \(c.seenAt ?? "?")")
+                    }
                     for o in p.origins { print("  \(o.origin): they hold \(o.theirSeq), we hold \(o.ourSeq), behind \(o.behind)") }
                 }
             }

@@ -19,17 +19,17 @@ final class TestCA: @unchecked Sendable {
     let dir: String
     let ca: FederationCA
 
-    init(name: String = "Test Federation") throws {
+    init(name: String = "Test Federation", now: Date = Date()) throws {
         dir = NSTemporaryDirectory() + "casebridge-ca-\(UUID().uuidString)"
-        ca = try FederationCA.create(name: name)
+        ca = try FederationCA.create(name: name, now: now)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try ca.write(to: dir + "/ca")
     }
 
     /// Writes node.pem, node.key, ca.pem for `nodeId` into a fresh folder and returns it.
-    func issue(_ nodeId: String) throws -> String {
+    func issue(_ nodeId: String, validityDays: Int = 30) throws -> String {
         let out = dir + "/\(nodeId)-\(UUID().uuidString.prefix(8))"
-        let cert = try ca.issueNodeCertificate(nodeId: nodeId, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let cert = try ca.issueNodeCertificate(nodeId: nodeId, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], validityDays: validityDays)
         try cert.write(to: out)
         return out
     }
@@ -51,7 +51,7 @@ final class TestNode: @unchecked Sendable {
     var group: ServiceGroup?
     var runTask: Task<Void, any Error>?
 
-    init(_ id: String, ca: TestCA, pseudonymKey: PseudonymKey, syncInterval: Int = 1, applyBatch: Int = 500) throws {
+    init(_ id: String, ca: TestCA, pseudonymKey: PseudonymKey, syncInterval: Int = 1, applyBatch: Int = 500, certificateDays: Int = 30) throws {
         self.id = id
         agency = "Agency \(id)"
         db = try TestDatabase(id)
@@ -59,7 +59,7 @@ final class TestNode: @unchecked Sendable {
         try Migrator.migrate(store.db)
         let key = SigningKey.generate()
         try store.registerNode(nodeId: id, agency: agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
-        tlsDir = try ca.issue(id)
+        tlsDir = try ca.issue(id, validityDays: certificateDays)
         // The signing key lives in a 0600 file like a real node's (rotation replaces it; the witness sits beside it).
         try key.write(to: tlsDir + "/signing.key", nodeId: id)
         try pseudonymKey.write(to: tlsDir + "/pseudonym.key")

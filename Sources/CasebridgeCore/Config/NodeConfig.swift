@@ -61,6 +61,7 @@ public struct NodeConfig: Sendable, Hashable {
             "policy.publish_roles", "import.date_order", "log.format", "log.level",
             "federation.listen", "federation.endpoint", "federation.certificate", "federation.key", "federation.ca",
             "federation.max_request_bytes", "federation.max_entries", "federation.max_bytes", "federation.max_seconds", "local.listen",
+            "federation.certificate_check_seconds", "federation.certificate_warn_days",
             "sync.interval_seconds", "sync.epoch_step_seconds", "sync.request_timeout_seconds", "sync.max_entries", "sync.max_bytes", "sync.apply_batch",
             "access.token_days", "access.max_failures", "access.lock_minutes", "alerts.hook", "alerts.movement_jurisdictions",
             "alerts.movement_window_days", "retention.review_years", "audit.anchor_minutes",
@@ -125,6 +126,8 @@ public struct NodeConfig: Sendable, Hashable {
         f.serveMaxEntries = try positive("federation.max_entries", f.serveMaxEntries)
         f.serveMaxBytes = try positive("federation.max_bytes", f.serveMaxBytes)
         f.serveMaxSeconds = try positive("federation.max_seconds", f.serveMaxSeconds)
+        f.certificateCheckSeconds = try positive("federation.certificate_check_seconds", f.certificateCheckSeconds)
+        f.certificateWarnDays = try positive("federation.certificate_warn_days", f.certificateWarnDays)
         f.localListen = try address("local.listen", f.localListen)
         f.syncIntervalSeconds = try positive("sync.interval_seconds", f.syncIntervalSeconds)
         f.epochStepSeconds = try positive("sync.epoch_step_seconds", f.epochStepSeconds)
@@ -189,6 +192,10 @@ public struct NodeConfig: Sendable, Hashable {
             certificate = \(q(federation.certificatePathAsWritten))
             key = \(q(federation.keyPathAsWritten))
             ca = \(q(federation.caPathAsWritten))
+            # How often the running node checks the certificate and key files for a renewal (SIGHUP reloads at once).
+            certificate_check_seconds = \(federation.certificateCheckSeconds)
+            # Warn in the log this many days before this node's or a peer's certificate expires.
+            certificate_warn_days = \(federation.certificateWarnDays)
             # Largest JSON request body accepted; larger requests get 413 before the body is read.
             max_request_bytes = \(federation.maxRequestBytes)
             # Most entries and bytes served in one pull answer.
@@ -267,6 +274,10 @@ public struct FederationSettings: Sendable, Hashable {
     public var certificatePath = "tls/node.pem"
     public var keyPath = "tls/node.key"
     public var caPath = "tls/ca.pem"
+    /// Seconds between checks of the TLS files for a renewed certificate (`federation.certificate_check_seconds`).
+    public var certificateCheckSeconds = 5
+    /// Days before expiry from which the node warns about a certificate (`federation.certificate_warn_days`).
+    public var certificateWarnDays = 7
     public var maxRequestBytes = 64 * 1024
     public var serveMaxEntries = 5000
     public var serveMaxBytes = 8 << 20
