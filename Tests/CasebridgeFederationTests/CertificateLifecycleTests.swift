@@ -41,9 +41,10 @@ import Glibc
         let errorsBefore = try [a.pullErrors(from: b), b.pullErrors(from: a)]
 
         // A publishes a case every 150 ms while B's certificate is renewed.
+        let publisherStore = try a.db.store()  // its own connection: the test reads a.store meanwhile
         let publisher = Task {
             for i in 1...20 {
-                _ = try a.importLines([caseLine("RN-\(i)", phone: "+1 305 555 01\(String(format: "%02d", i))")])
+                _ = try a.importLines([caseLine("RN-\(i)", phone: "+1 305 555 01\(String(format: "%02d", i))")], store: publisherStore)
                 try await Task.sleep(for: .milliseconds(150))
             }
         }

@@ -26,9 +26,11 @@ func caseLine(
 }
 
 extension TestNode {
-    func importLines(_ lines: [String]) throws -> ImportReport {
+    /// Imports JSONL lines; `store` for a task that runs beside others using this node's own connection (a libpq
+    /// connection serves one caller at a time).
+    func importLines(_ lines: [String], store: NodeStore? = nil) throws -> ImportReport {
         try CaseImporter(context: context, logger: logger)
-            .importFile(bytes: Array((lines.joined(separator: "\n") + "\n").utf8), format: .jsonl, store: store)
+            .importFile(bytes: Array((lines.joined(separator: "\n") + "\n").utf8), format: .jsonl, store: store ?? self.store)
     }
 
     /// Adds a local API user and returns their token.

@@ -33,9 +33,10 @@ import Testing
         let oldKey = a.context.signingKey.publicKey.keyIdHex
 
         // Imports keep coming on their own connection while the admin rotates on another.
+        let importerStore = try a.db.store()
         let importer = Task {
             for i in 1...40 {
-                _ = try a.importLines([caseLine("ROT-\(i)", phone: "+1 212 555 \(String(format: "%04d", 1000 + i))")])
+                _ = try a.importLines([caseLine("ROT-\(i)", phone: "+1 212 555 \(String(format: "%04d", 1000 + i))")], store: importerStore)
                 try await Task.sleep(for: .milliseconds(40))
             }
         }
