@@ -40,10 +40,14 @@ import Glibc
         #expect(try await eventually { try a.seenCertificate(of: b, role: "server")?.serial == oldSerial })
         let errorsBefore = try [a.pullErrors(from: b), b.pullErrors(from: a)]
 
-        // A publishes a case every 150 ms while B's certificate is renewed.
+        // A publishes a case every 150 ms while B's certificate is renewed (on its own connection: a NodeStore is
+        // not shared across tasks).
+        let publisherStore = try NodeStore(conninfo: a.config.database)
+        let importer = CaseImporter(context: a.context, logger: a.logger)
         let publisher = Task {
             for i in 1...20 {
-                _ = try a.importLines([caseLine("RN-\(i)", phone: "+1 305 555 01\(String(format: "%02d", i))")])
+                let line = caseLine("RN-\(i)", phone: "+1 305 555 01\(String(format: "%02d", i))") + "\n"
+                _ = try importer.importFile(bytes: Array(line.utf8), format: .jsonl, store: publisherStore)
                 try await Task.sleep(for: .milliseconds(150))
             }
         }
