@@ -74,6 +74,7 @@ public final class CertificateReloader: Service, Sendable {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(pause)) }
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 await reload(trigger: "file change", force: false)
+                await client.shutdownRetiredClients()
                 if ContinuousClock.now - lastWarning >= .seconds(3600) {
                     lastWarning = .now
                     await warnIfExpiring()

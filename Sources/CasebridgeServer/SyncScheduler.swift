@@ -38,7 +38,8 @@ public final class PeerClient: Sendable {
     struct Clients {
         var current: HTTPClient
         var tls: TLSConfiguration
-        var retired: [HTTPClient] = []
+        /// Clients replaced by a reload, with when; shut down once no request can still be running on them.
+        var retired: [(client: HTTPClient, at: ContinuousClock.Instant)] = []
     }
 
     private let clients: Mutex<Clients>
@@ -90,15 +91,28 @@ public final class PeerClient: Sendable {
     func reloadTLS(_ tls: TLSConfiguration) {
         let fresh = Self.makeHTTPClient(tls: tls, requestTimeoutSeconds: requestTimeoutSeconds)
         clients.withLock { c in
-            c.retired.append(c.current)
+            c.retired.append((c.current, .now))
             c.current = fresh
             c.tls = tls
         }
     }
 
     public func shutdown() async {
-        let all = clients.withLock { [$0.current] + $0.retired }
+        let all = clients.withLock { [$0.current] + $0.retired.map(\.client) }
         for c in all { try? await c.shutdown() }
+    }
+
+    /// Shuts down clients retired by a reload longer ago than any request may run (twice the request timeout plus
+    /// a minute: a pull answer is also cut by the server's `federation.max_seconds`).
+    func shutdownRetiredClients() async {
+        let grace = Duration.seconds(2 * requestTimeoutSeconds + 60)
+        let now = ContinuousClock.now
+        let done = clients.withLock { c -> [HTTPClient] in
+            let old = c.retired.filter { now - $0.at > grace }.map(\.client)
+            c.retired.removeAll { now - $0.at > grace }
+            return old
+        }
+        for c in done { try? await c.shutdown() }
     }
 
     /// Opens a TLS connection to `endpoint` with this node's current identity, completes the handshake and returns

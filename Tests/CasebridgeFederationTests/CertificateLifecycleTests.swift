@@ -127,6 +127,17 @@ import Glibc
             #expect(reason.contains(code), "\(code): \(reason)")
             #expect(server.identities.identity.info.serial == inUse)
         }
+        // A well-formed successor whose serial the installed revocation list revokes is refused as well.
+        let revokedSuccessor = try fresh()
+        let list = try ca.ca.signRevocationList(revoked: [.init(serial: revokedSuccessor.info.serial, nodeId: b.id, revokedAt: Date())], sequence: 1)
+        #expect(try RevocationLists.install(document: list.document, caPEM: ca.ca.certificatePEM, source: "test", store: b.store) == .installed(sequence: 1, revoked: 1))
+        try revokedSuccessor.install(certificatePath: f.certificatePath, keyPath: f.keyPath)
+        if case .refused(let reason) = await server.reloader.reload(trigger: "test", force: true) {
+            #expect(reason.contains("revoked"), "\(reason)")
+        } else {
+            Issue.record("a revoked successor was not refused")
+        }
+        #expect(server.identities.identity.info.serial == inUse)
         #expect(b.logs.all.contains("new TLS certificate refused; the old one stays in use"))
         // The old certificate still serves: A's handshake with B presents it, and A pulls from B.
         let probe = PeerClient(config: a.config, identities: try TLSIdentityStore(settings: a.config.federation, nodeId: a.id))
@@ -241,6 +252,9 @@ import Glibc
         try await Task.sleep(for: .seconds(interval * 3))
         #expect(try a.vector()[c.id] == 1 && b.vector()[c.id] == 1)
         #expect(try (c.store.peerStatus()[a.id]?.lastError ?? "").contains("403"))
+        // The pull decision's negative case: A still pulls from B.
+        _ = try b.importLines([caseLine("RV-3", jurisdiction: "US-TX", phone: "+1 305 555 0183")])
+        #expect(try await eventually { try a.vector()[b.id] == 1 })
         let status = try PeersStatus.make(store: a.store)
         #expect(status.revocationList?.sequence == 1)
         #expect(status.peers.first { $0.nodeId == c.id }?.certificates?.contains { $0.serial == cSerial && $0.revoked } == true)
@@ -293,6 +307,29 @@ import Glibc
         #expect(try b.store.revocationSequence() == 0)
         _ = try a.importLines([caseLine("CS-2", phone: "+1 305 555 0178")])
         #expect(try await eventually { try b.vector()[a.id] == 2 })
+        for n in [a, b] { await n.stop() }
+    }
+
+    /// A node pulls only from an endpoint whose certificate names the peer it means to reach: a trust-store entry
+    /// for C pointing at B's endpoint is refused (`wrong-node`), while B itself is pulled from.
+    @Test func pullsOnlyFromTheNodeTheServerCertificateNames() async throws {
+        let ca = try TestCA()
+        let a = try TestNode("us-ca-wrongnode", ca: ca, pseudonymKey: Self.pkey)
+        let b = try TestNode("us-tx-wrongnode", ca: ca, pseudonymKey: Self.pkey)
+        let c = try TestNode("us-ny-wrongnode", ca: ca, pseudonymKey: Self.pkey)
+        _ = try b.importLines([caseLine("WN-1", jurisdiction: "US-TX", phone: "+1 305 555 0191")])
+        try await a.start()
+        try await b.start()
+        try a.trust(b)
+        try b.trust(a)
+        var misdirected = try c.card()
+        misdirected.endpoint = b.endpoint
+        try a.store.upsertPeer(misdirected)
+        #expect(try await eventually { try a.vector()[b.id] == 1 })
+        #expect(try await eventually {
+            (try a.store.peerStatus()[c.id]?.lastError ?? "").contains("presents a certificate for node \(b.id), not \(c.id)")
+        })
+        #expect(try a.store.peerStatus()[c.id]?.lastSuccess == nil)
         for n in [a, b] { await n.stop() }
     }
 
