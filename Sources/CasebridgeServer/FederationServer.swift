@@ -8,7 +8,7 @@ public import Hummingbird
 import HummingbirdTLS
 public import Logging
 import NIOCore
-public import NIOSSL
+import NIOSSL
 
 /// Request context of the federation API: carries the channel (to read the TLS peer certificate) and, once
 /// admitted, the peer's node id.
@@ -271,20 +271,6 @@ public struct FederationAPI: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router
-    }
-
-    /// The server TLS configuration: this node's certificate, client certificates required and verified against
-    /// the federation CA (node ids are checked per request against the trust store).
-    public static func tlsConfiguration(_ settings: FederationSettings) throws -> TLSConfiguration {
-        try checkKeyFileMode(settings.keyPath)
-        let chain = try NIOSSLCertificate.fromPEMFile(settings.certificatePath)
-        let key = try NIOSSLPrivateKey(file: settings.keyPath, format: .pem)
-        let ca = try NIOSSLCertificate.fromPEMFile(settings.caPath)
-        var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key), trustRoots: .certificates(ca))
-        tls.certificateVerification = .noHostnameVerification
-        tls.minimumTLSVersion = .tlsv12
-        return tls
     }
 }
 

@@ -35,7 +35,6 @@ public final class TLSIdentityStore: Sendable {
     public init(settings: FederationSettings, nodeId: String) throws {
         self.settings = settings
         self.nodeId = nodeId
-        try checkKeyFileMode(settings.keyPath)
         let files = try Self.readFiles(settings)
         caPEM = files.caPEM
         caCertificates = try NIOSSLCertificate.fromPEMBytes(Array(files.caPEM.utf8))
@@ -78,10 +77,6 @@ public final class TLSIdentityStore: Sendable {
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(files.chainPEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(files.keyPEM.utf8), format: .pem)
         return Identity(info: info, chain: chain, key: key, filesDigest: files.digest)
-    }
-
-    static func readIdentity(_ settings: FederationSettings) throws -> Identity {
-        try identity(from: readFiles(settings))
     }
 
     /// The federation API's TLS configuration: client certificates required and verified against the federation CA;
