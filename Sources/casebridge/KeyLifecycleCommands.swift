@@ -182,7 +182,7 @@ struct NodeCommand: AsyncParsableCommand {
                 let fence = try store.publishFence()
                 let out = Out(
                     nodeId: context.config.nodeId, head: head, witnessHead: witness, witnessFile: Publishing.witnessPath(context),
-                    canPublish: !(fence?.fenced ?? false) && (witness ?? 0) <= head, fence: fence, signingKey: context.signingKey.publicKey.keyIdHex)
+                    canPublish: try Publishing.refusal(context: context, store: store, head: head) == nil, fence: fence, signingKey: context.signingKey.publicKey.keyIdHex)
                 if format == .json { try printJSON(out); return }
                 print("node \(out.nodeId): log head \(head), witness \(witness.map(String.init) ?? "none") (\(out.witnessFile))")
                 print("signing key \(out.signingKey)")
@@ -245,7 +245,7 @@ struct NodeCommand: AsyncParsableCommand {
                               details: ["head": "\(head)", "witness": "\(Publishing.readWitness(context: context).map(String.init) ?? "none")"]),
                         store: store, inTransaction: true)
                 }
-                try Publishing.resetWitness(context: context, head: head)
+                try Publishing.writeWitness(context: context, head: head)
                 print("Confirmed head \(head) of \(context.config.nodeId) by hand; publishing allowed.")
             }
         }

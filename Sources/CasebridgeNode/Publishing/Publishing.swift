@@ -27,34 +27,35 @@ public struct PublishRefused: Error, Sendable, CustomStringConvertible {
 public enum Publishing {
     /// Inside a transaction: locks this node's origin log and returns its head and the key for seq head + 1.
     public static func begin(context: NodeContext, store: NodeStore) throws -> (head: UInt64, key: SigningKey) {
-        let origin = context.config.nodeId
-        let head = try store.lockOriginHead(origin: origin)
-        if let fence = try store.publishFence(), fence.fenced {
-            throw PublishRefused(
-                .fenced, "publishing is fenced since \(fence.raisedAt): \(fence.reason). It lifts when a peer has served this node's own log "
-                    + "(run `casebridge serve` with its peers up), or with `casebridge node confirm-head --force --reason TEXT`")
-        }
-        if let witness = readWitness(context: context), witness > head {
-            throw PublishRefused(
-                .fenced, "this node signed up to seq \(witness) of \(origin) (witness \(witnessPath(context))) but its database holds only "
-                    + "\(head): it was restored from an older backup. Refusing to sign seq \(head + 1) again; run `casebridge serve` until a "
-                    + "peer has served this node's own entries back (see `casebridge node status`)")
-        }
+        let head = try store.lockOriginHead(origin: context.config.nodeId)
+        if let refused = try refusal(context: context, store: store, head: head) { throw refused }
         try context.refreshPseudonymKeys(store: store)
         return (head, try context.signingKey(validAt: head + 1, store: store))
     }
 
-    /// After the transaction committed: advances the witness to `head` (never backwards).
+    /// Why this node may not sign seq `head + 1` now (fence raised, or its database is behind the witness); nil when it
+    /// may. `begin` throws it; `casebridge node status` shows it.
+    public static func refusal(context: NodeContext, store: NodeStore, head: UInt64) throws -> PublishRefused? {
+        if let fence = try store.publishFence(), fence.fenced {
+            return PublishRefused(
+                .fenced, "publishing is fenced since \(fence.raisedAt): \(fence.reason). It lifts when a peer has served this node's own log "
+                    + "(run `casebridge serve` with its peers up), or with `casebridge node confirm-head --force --reason TEXT`")
+        }
+        if let witness = readWitness(context: context), witness > head {
+            return PublishRefused(
+                .fenced, "this node signed up to seq \(witness) of \(context.config.nodeId) (witness \(witnessPath(context))) but its database "
+                    + "holds only \(head): it was restored from an older backup. Refusing to sign seq \(head + 1) again; run `casebridge serve` "
+                    + "until a peer has served this node's own entries back (see `casebridge node status`)")
+        }
+        return nil
+    }
+
+    /// After the transaction committed: advances the witness to `head` (never backwards). A node without a key folder
+    /// (tests, benchmarks) keeps none.
     public static func committed(context: NodeContext, head: UInt64) {
         guard !context.config.signingKeyPath.isEmpty, head > (readWitness(context: context) ?? 0) else { return }
-        let path = witnessPath(context)
-        let dir = (path as NSString).deletingLastPathComponent
-        guard FileManager.default.fileExists(atPath: dir) else { return }
-        let tmp = path + ".tmp"
-        let text = "# Casebridge publishing witness: the highest seq this node signed. Do not edit; do not restore from backups.\n"
-            + "node: \(context.config.nodeId)\nhead: \(head)\n"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return }
-        _ = rename(tmp, path)
+        guard FileManager.default.fileExists(atPath: (witnessPath(context) as NSString).deletingLastPathComponent) else { return }
+        try? writeWitness(context: context, head: head)
     }
 
     /// The witness file: next to the signing key, so it travels with the node's keys and not with its database.
@@ -73,11 +74,11 @@ public enum Publishing {
         return node == context.config.nodeId ? head : nil
     }
 
-    /// Lowers the witness to `head` (an admin's `node confirm-head --force`: the entries above it are lost for good).
-    public static func resetWitness(context: NodeContext, head: UInt64) throws {
-        let path = witnessPath(context)
+    /// Writes the witness (atomically: a reader sees the old or the new head). `committed` only ever raises it; an
+    /// admin's `node confirm-head --force` lowers it to the database head (the entries above it are lost for good).
+    public static func writeWitness(context: NodeContext, head: UInt64) throws {
         let text = "# Casebridge publishing witness: the highest seq this node signed. Do not edit; do not restore from backups.\n"
             + "node: \(context.config.nodeId)\nhead: \(head)\n"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: witnessPath(context)), options: .atomic)
     }
 }
