@@ -346,7 +346,7 @@ extension NodeStore {
     }
 
     /// A PostgreSQL text[] literal, each element quoted with its backslashes and quotes escaped.
-    static func encodeTextArray(_ a: [String]) -> String {
+    public static func encodeTextArray(_ a: [String]) -> String {
         "{" + a.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 }

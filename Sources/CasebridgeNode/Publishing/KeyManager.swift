@@ -137,12 +137,17 @@ public struct KeyManager: Sendable {
         try store.setVector(origin: origin, seq: seq)
     }
 
-    /// Signs the live private cases behind `recordIds` again as new versions after `seq`, each above every version
-    /// its record ever had in the log (quarantined ones included). Returns the last seq written.
+    /// Signs the live private cases behind `recordIds` again as new versions after `seq`, each above `versions[id]`
+    /// (the record's current version) or, without it, above every version its record ever had in the log
+    /// (quarantined ones included). Written together: one log append, one record upsert. Returns the last seq written.
     func republish(recordIds: [String], after seq: UInt64, key: SigningKey, store: NodeStore, versions: [String: VersionVector]? = nil) throws -> UInt64 {
         let origin = context.config.nodeId
-        var next = seq
         let pseudonymizer = context.pseudonymizer
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var next = seq
+        var log: [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)] = []
+        var rows: [NodeStore.RecordRow] = []
+        var tokens: [NodeStore.TokenRow] = []
         for recordId in recordIds.sorted() {
             let caseRef = String(recordId.dropFirst(origin.count + 1))
             guard let priv = try store.privateCase(caseRef: caseRef), !priv.deleted, priv.recordId == recordId else { continue }
@@ -154,15 +159,16 @@ public struct KeyManager: Sendable {
             next += 1
             let version = try (versions?[recordId] ?? store.maxLoggedVersion(recordId: recordId)).incremented(for: origin)
             let entry = SignedEntry.make(
-                kind: .record, origin: origin, seq: next, recordId: recordId, version: version,
-                timestamp: Int64(Date().timeIntervalSince1970 * 1000), body: p.body, key: key)
-            try store.appendLog(origin: origin, [(seq: next, kind: .record, recordId: recordId, entry: entry)])
-            try store.upsertRecords(
-                [.init(recordId: recordId, origin: origin, seq: next, caseRef: caseRef, version: version, deleted: false, bodyHash: p.bodyHash, record: p.record)],
-                tokens: p.tokens)
-            try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = $1", [recordId])
+                kind: .record, origin: origin, seq: next, recordId: recordId, version: version, timestamp: now, body: p.body, key: key)
+            log.append((next, .record, recordId, entry))
+            rows.append(.init(recordId: recordId, origin: origin, seq: next, caseRef: caseRef, version: version, deleted: false, bodyHash: p.bodyHash, record: p.record))
+            tokens += p.tokens
         }
-        if next > seq { try store.setVector(origin: origin, seq: next) }
+        guard next > seq else { return seq }
+        try store.appendLog(origin: origin, log)
+        try store.upsertRecords(rows, tokens: tokens)
+        try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [NodeStore.encodeTextArray(rows.map(\.recordId))])
+        try store.setVector(origin: origin, seq: next)
         return next
     }
 }
