@@ -75,18 +75,20 @@ final class AlertForwarder: Service, Sendable {
     }
 }
 
-/// Signs the audit chain head into the origin log every `audit.anchor_minutes` (when it moved), so peers hold it.
-final class AuditAnchorService: Service, Sendable {
-    let pool: StorePool
-    let anchorer: AuditAnchorer
+/// Runs `work` every `interval` seconds (the first time one interval after start) until graceful shutdown; a failure
+/// is logged as "`what` failed" and the next run comes at the next interval. Serves the audit anchors (every
+/// `audit.anchor_minutes`) and pseudonym-epoch steps (every `sync.epoch_step_seconds`).
+final class PeriodicService: Service, Sendable {
+    let what: String
     let interval: Double
     let logger: Logger
+    let work: @Sendable () async throws -> Void
 
-    init(pool: StorePool, anchorer: AuditAnchorer, interval: Double, logger: Logger) {
-        self.pool = pool
-        self.anchorer = anchorer
+    init(_ what: String, every interval: Double, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.what = what
         self.interval = interval
         self.logger = logger
+        self.work = work
     }
 
     func run() async throws {
@@ -94,47 +96,10 @@ final class AuditAnchorService: Service, Sendable {
             let interval = self.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
-            let anchorer = self.anchorer
             do {
-                _ = try await pool.withStore { try anchorer.anchor(store: $0) }
+                try await work()
             } catch {
-                logger.error("audit anchor failed", metadata: ["error": "\(error)"])
-            }
-        }
-    }
-}
-
-/// Advances pseudonym-epoch transitions (`EpochManager.step`): publish under the new epoch once every origin holds
-/// it, re-tokenize this node's records, retire older epochs once nobody uses them.
-final class EpochService: Service, Sendable {
-    let pool: StorePool
-    let manager: EpochManager
-    let interval: Double
-    let logger: Logger
-
-    init(pool: StorePool, manager: EpochManager, interval: Double, logger: Logger) {
-        self.pool = pool
-        self.manager = manager
-        self.interval = interval
-        self.logger = logger
-    }
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let interval = self.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
-            if Task.isCancelled || Task.isShuttingDownGracefully { break }
-            let manager = self.manager
-            do {
-                var r = try await pool.withStore { try manager.step(store: $0) }
-                // A large node re-tokenizes in batches: go on at once while there is more.
-                while r.republished > 0 && !Task.isShuttingDownGracefully {
-                    r = try await pool.withStore { try manager.step(store: $0) }
-                }
-            } catch let e as PublishRefused where e.code == .fenced {
-                logger.debug("pseudonym epoch step waits for the publishing fence", metadata: ["reason": "\(e.reason)"])
-            } catch {
-                logger.error("pseudonym epoch step failed", metadata: ["error": "\(error)"])
+                logger.error("\(what) failed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -96,10 +96,21 @@ public final class NodeServer: Sendable {
             .init(service: federation), .init(service: local), .init(service: scheduler), .init(service: notifier),
             .init(service: reloader),
         ]
-        services.append(.init(service: AuditAnchorService(
-            pool: pool, anchorer: AuditAnchorer(context: context, logger: logger), interval: Double(cfg.investigators.auditAnchorMinutes) * 60, logger: logger)))
-        services.append(.init(service: EpochService(
-            pool: pool, manager: EpochManager(context: context, logger: logger), interval: Double(cfg.federation.epochStepSeconds), logger: logger)))
+        // The audit chain head is signed into the origin log (when it moved), so peers hold it.
+        let anchorer = AuditAnchorer(context: context, logger: logger)
+        services.append(.init(service: PeriodicService("audit anchor", every: Double(cfg.investigators.auditAnchorMinutes) * 60, logger: logger) {
+            [pool] in _ = try await pool.withStore { try anchorer.anchor(store: $0) }
+        }))
+        // Pseudonym-epoch transitions advance by themselves: switch, re-tokenize (batch after batch), retire.
+        let epochs = EpochManager(context: context, logger: logger)
+        services.append(.init(service: PeriodicService("pseudonym epoch step", every: Double(cfg.federation.epochStepSeconds), logger: logger) {
+            [pool, logger] in
+            do {
+                while try await pool.withStore({ try epochs.step(store: $0) }).republished > 0 && !Task.isShuttingDownGracefully {}
+            } catch let e as PublishRefused where e.code == .fenced {
+                logger.debug("pseudonym epoch step waits for the publishing fence", metadata: ["reason": "\(e.reason)"])
+            }
+        }))
         if let hook = cfg.investigators.alertHook {
             services.append(.init(service: AlertForwarder(pool: pool, hook: hook, logger: logger)))
         }
