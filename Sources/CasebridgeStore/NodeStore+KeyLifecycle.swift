@@ -2,6 +2,10 @@ public import CasebridgeCore
 
 /// Signing-key rotation and revocation as the store keeps them, quarantine, and the publishing fence.
 extension NodeStore {
+    /// SQL for the key id of a stored entry: it sits 52 bytes from the end of every header (key id 16, body hash 32,
+    /// body length 4; docs/protocol.md §1.2).
+    static let headerKeyIdSQL = "substring(header FROM length(header) - 51 FOR 16)"
+
     // MARK: Rotation and revocation
 
     /// Applies a key rotation of `origin` (inside the apply or publish transaction): every other key of the origin
@@ -28,12 +32,11 @@ extension NodeStore {
             INSERT INTO casebridge.key_revocations (origin, key_id, from_seq, statement_seq, reason) VALUES ($1, $2::bytea, $3, $4, $5)
             ON CONFLICT (origin, key_id) DO UPDATE SET from_seq = least(casebridge.key_revocations.from_seq, EXCLUDED.from_seq)
             """, [origin, PostgresText.byteaLiteral(keyId), String(fromSeq), String(statementSeq), reason])
-        // The key id sits 52 bytes from the end of every header (key id 16, body hash 32, body length 4).
         let rows = try db.execute(
             """
             UPDATE casebridge.origin_log SET quarantined_at = now()
             WHERE origin = $1 AND seq >= $2 AND seq < $3 AND kind IN (1, 2) AND quarantined_at IS NULL
-              AND substring(header FROM length(header) - 51 FOR 16) = $4::bytea
+              AND \(Self.headerKeyIdSQL) = $4::bytea
             RETURNING record_id
             """, [origin, String(fromSeq), String(statementSeq), PostgresText.byteaLiteral(keyId)]).rows
         return Array(Set(rows.compactMap { $0[0] })).sorted()
@@ -94,7 +97,7 @@ extension NodeStore {
     public func quarantined(origin: String? = nil, limit: Int = 1000) throws -> [QuarantineRow] {
         try db.execute(
             """
-            SELECT origin, seq, kind, record_id, encode(substring(header FROM length(header) - 51 FOR 16), 'hex'),
+            SELECT origin, seq, kind, record_id, encode(\(Self.headerKeyIdSQL), 'hex'),
               to_char(quarantined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM casebridge.origin_log WHERE quarantined_at IS NOT NULL AND ($1::text IS NULL OR origin = $1)
             ORDER BY origin, seq LIMIT $2
