@@ -273,8 +273,9 @@ public struct FederationAPI: Sendable {
         return router
     }
 
-    /// The server TLS configuration: this node's certificate, client certificates required and verified against
-    /// the federation CA (node ids are checked per request against the trust store).
+    /// A fixed server TLS configuration: this node's certificate, client certificates required and verified against
+    /// the federation CA (node ids are checked per request against the trust store). It does not follow certificate
+    /// renewals; a running node uses ``TLSIdentityStore/serverTLSConfiguration()``, which does.
     public static func tlsConfiguration(_ settings: FederationSettings) throws -> TLSConfiguration {
         try checkKeyFileMode(settings.keyPath)
         let chain = try NIOSSLCertificate.fromPEMFile(settings.certificatePath)
