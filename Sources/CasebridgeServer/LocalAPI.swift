@@ -32,7 +32,7 @@ public struct PeersStatus: Sendable, Codable {
         public var entriesApplied: Int
         public var origins: [OriginLag]
         /// The certificates this peer last presented: as a client (its requests here) and as a server (our pulls).
-        public var certificates: [SeenCertificate]?
+        public var certificates: [CertificateStatus]?
     }
 
     /// A TLS certificate and how long it remains valid.
@@ -48,8 +48,6 @@ public struct PeersStatus: Sendable, Codable {
         /// Whether the installed revocation list revokes it.
         public var revoked: Bool
     }
-
-    public typealias SeenCertificate = CertificateStatus
 
     /// The installed certificate revocation list.
     public struct RevocationListStatus: Sendable, Codable {

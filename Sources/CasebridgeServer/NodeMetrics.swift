@@ -26,7 +26,10 @@ public final class NodeMetrics: Sendable {
         "casebridge_entries_rejected_total": ("counter", "Entries refused, by origin and reason."),
         "casebridge_http_requests_total": ("counter", "HTTP requests, by listener, route and status."),
         "casebridge_http_request_duration_seconds": ("histogram", "HTTP request latency, by listener and route."),
-        "casebridge_tls_refusals_total": ("counter", "Federation requests refused for their client certificate."),
+        "casebridge_tls_refusals_total": ("counter", "Federation requests refused for their client certificate, and pulls refused for the peer's server certificate, by reason."),
+        "casebridge_tls_reloads_total": ("counter", "Attempts to load a renewed TLS certificate, by result (ok, refused)."),
+        "casebridge_crl_installed_total": ("counter", "Newer certificate revocation lists installed from peers."),
+        "casebridge_crl_refused_total": ("counter", "Certificate revocation lists from peers refused (bad signature or format), by peer."),
     ]
 
     public init() {}

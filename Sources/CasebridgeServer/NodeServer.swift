@@ -125,7 +125,8 @@ public final class NodeServer: Sendable {
     }
 }
 
-/// Tells peers when this node's own origin log grows (after an import or a deletion), so they pull soon.
+/// Tells peers when this node's own origin log grows (after an import or a deletion) or it installs a newer
+/// certificate revocation list, so they pull soon.
 final class Notifier: Service, Sendable {
     let pool: StorePool
     let client: PeerClient
@@ -141,10 +142,15 @@ final class Notifier: Service, Sendable {
 
     func run() async throws {
         var last: UInt64? = nil
+        var lastRevocationList: UInt64? = nil
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if let vector = try? await pool.withStore({ try $0.vector().counters }) {
+            if let (vector, revocationList) = try? await pool.withStore({ (try $0.vector().counters, try $0.revocationSequence()) }) {
                 let mine = vector[selfId] ?? 0
-                if let l = last, mine > l {
+                // A newer revocation list (imported here or learned from a peer) is news too: peers pull soon and
+                // fetch it at the start of that round, instead of at their next scheduled one.
+                let newList = lastRevocationList.map { revocationList > $0 } ?? false
+                lastRevocationList = revocationList
+                if let l = last, mine > l || newList {
                     let peers = (try? await pool.withStore { try $0.peerEndpoints() }) ?? []
                     for p in peers {
                         do {

@@ -87,7 +87,7 @@ public final class PeerClient: Sendable {
     }
 
     /// Uses `tls` (a reloaded certificate and key) for every request from now on. Requests in flight finish on the
-    /// previous client, which is shut down with this one.
+    /// previous client, which ``shutdownRetiredClients()`` shuts down later.
     func reloadTLS(_ tls: TLSConfiguration) {
         let fresh = Self.makeHTTPClient(tls: tls, requestTimeoutSeconds: requestTimeoutSeconds)
         clients.withLock { c in
@@ -143,7 +143,6 @@ public final class PeerClient: Sendable {
             throw PeerError(peer: peer, code: "http-\(response.status.code)", reason: "crl answered \(response.status.code): \(String(buffer: body).prefix(300))")
         }
     }
-
 
     /// Pulls what this node lacks from `peer` at `endpoint`, applying entries in transactions of `applyBatch` as they
     /// stream in. An interrupted stream keeps what was applied; the next pull resumes from the vector.

@@ -71,11 +71,17 @@ struct InitCommand: AsyncParsableCommand {
             try fm.createDirectory(atPath: absDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let configPath = absDir + "/casebridge.toml"
             let signingPath = absDir + "/signing.key"
+            // The node keeps its own copy of the federation's key: `keys pseudonym-rotate` replaces it in place and
+            // keeps the old epoch beside it, which must not touch a file other nodes on this machine may share.
+            let nodePseudonymPath = absDir + "/pseudonym.key"
             if fm.fileExists(atPath: configPath) {
                 throw CLIError(message: "\(configPath) already exists; refusing to overwrite it", code: Exit.cantCreate)
             }
             if fm.fileExists(atPath: signingPath) {
                 throw CLIError(message: "\(signingPath): a signing key already exists; refusing to overwrite it", code: Exit.cantCreate)
+            }
+            if fm.fileExists(atPath: nodePseudonymPath) && pseudonymPath != nodePseudonymPath {
+                throw CLIError(message: "\(nodePseudonymPath): a pseudonymization key already exists; refusing to overwrite it", code: Exit.cantCreate)
             }
             let store = try NodeStore(conninfo: database)
             if let existing = try? store.nodeId(), existing != nodeId {
@@ -84,28 +90,31 @@ struct InitCommand: AsyncParsableCommand {
             let applied = try Migrator.migrate(store.db)
             let key = SigningKey.generate()
             try key.write(to: signingPath, nodeId: nodeId)
+            let copiedPseudonymKey = pseudonymPath != nodePseudonymPath
             do {
+                if copiedPseudonymKey { try pkey.write(to: nodePseudonymPath) }
                 try store.registerNode(nodeId: nodeId, agency: agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
                 let roles = publishRoles.map { Set($0.split(separator: ",").compactMap { SubjectRole(rawValue: $0.trimmingCharacters(in: .whitespaces)) }) }
                 let cfg = NodeConfig(
                     nodeId: nodeId, agency: agency, defaultRegion: region, database: database,
-                    signingKeyPath: signingPath, pseudonymKeyPath: pseudonymPath,
+                    signingKeyPath: signingPath, pseudonymKeyPath: nodePseudonymPath,
                     publishRoles: roles ?? NodeConfig.defaultPublishRoles)
                 var cfg2 = cfg
                 cfg2.federation.listen = FederationSettings.Address(federationListen)!
                 cfg2.federation.localListen = FederationSettings.Address(localListen)!
                 cfg2.federation.endpoint = endpoint ?? cfg2.federation.defaultEndpoint
-                let text = cfg2.rendered(signingKeyPath: "signing.key", pseudonymKeyPath: pseudonymPath)
+                let text = cfg2.rendered(signingKeyPath: "signing.key", pseudonymKeyPath: "pseudonym.key")
                 guard fm.createFile(atPath: configPath, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw CLIError(message: "\(configPath): cannot write configuration", code: Exit.cantCreate)
                 }
             } catch {
                 try? fm.removeItem(atPath: signingPath)
+                if copiedPseudonymKey { try? fm.removeItem(atPath: nodePseudonymPath) }
                 throw error
             }
             if format == .json {
                 try printJSON([
-                    "nodeId": nodeId, "config": configPath, "signingKey": signingPath,
+                    "nodeId": nodeId, "config": configPath, "signingKey": signingPath, "pseudonymKey": nodePseudonymPath,
                     "keyId": key.publicKey.keyIdHex, "pseudonymEpoch": String(pkey.epoch),
                     "pseudonymFingerprint": pkey.fingerprint, "migrationsApplied": String(applied.count),
                 ])
@@ -113,7 +122,7 @@ struct InitCommand: AsyncParsableCommand {
                 print("Initialized node \(nodeId) (\(agency))")
                 print("  configuration:   \(configPath)")
                 print("  signing key:     \(signingPath) (mode 0600, key id \(key.publicKey.keyIdHex))")
-                print("  pseudonym key:   epoch \(pkey.epoch), fingerprint \(pkey.fingerprint)")
+                print("  pseudonym key:   \(nodePseudonymPath) (copy, mode 0600; epoch \(pkey.epoch), fingerprint \(pkey.fingerprint))")
                 print("  database schema: version \(Migration.latestVersion) (\(applied.count) migration(s) applied now)")
             }
         }
