@@ -277,6 +277,23 @@ extension NodeStore {
         guard !tokens.isEmpty else { return [] }
         let local = Self.localPattern(selfId)
         let strong = Self.encodeTextArray(settings.strongKinds)
+        let prefix = selfId + "/"
+        let hasLocal = tokens.contains { $0.recordId.hasPrefix(prefix) }
+        let hasRemote = tokens.contains { !$0.recordId.hasPrefix(prefix) }
+        // What can match at all, from three index probes: another origin's changed tokens only against a live case of
+        // this node, this node's changed tokens only against a record of another origin (one held in the vector),
+        // any token against a watch. A first import into a node that holds nobody else's records, or a batch from a
+        // peer at a node without cases of its own, stops here.
+        let probe = try db.execute(
+            """
+            SELECT EXISTS (SELECT 1 FROM casebridge.records WHERE origin = $1 AND NOT deleted),
+                   EXISTS (SELECT 1 FROM casebridge.vector WHERE origin <> $1 AND seq > 0),
+                   EXISTS (SELECT 1 FROM private.watches WHERE removed_at IS NULL)
+            """, [selfId]).rows.first
+        let remoteHalf = hasRemote && probe?[0] == "t"
+        let localHalf = hasLocal && probe?[1] == "t"
+        let watching = probe?[2] == "t"
+        guard remoteHalf || localHalf || watching else { return [] }
         // The changed records' tokens come from the caller (it just wrote them): no join to find them again.
         try db.execute("CREATE TEMP TABLE scan_tok (token bytea, kind text, record_id text) ON COMMIT DROP")
         try db.copyIn("COPY scan_tok FROM STDIN WITH (FORMAT binary)") { send in
@@ -290,13 +307,10 @@ extension NodeStore {
             try send(&enc.buffer)
         }
         try db.execute("ANALYZE scan_tok")
-        // Pairs (changed record, other record) sharing a strong token, one side this node's own. Each half runs only
-        // when it can match, so the planner never weighs a scan of the whole token table for nothing.
-        let prefix = selfId + "/"
-        let hasLocal = tokens.contains { $0.recordId.hasPrefix(prefix) }
-        let hasRemote = tokens.contains { !$0.recordId.hasPrefix(prefix) }
+        // Pairs (changed record, other origin's record) sharing a strong token, one side this node's own. Each half
+        // runs only when it can match, so the planner never weighs a scan of the whole token table for nothing.
         try db.execute("CREATE TEMP TABLE scan_shared (token bytea, kind text, changed_id text, other_id text) ON COMMIT DROP")
-        if hasRemote {
+        if remoteHalf {
             try db.execute(
                 """
                 INSERT INTO scan_shared
@@ -305,12 +319,12 @@ extension NodeStore {
                 WHERE c.record_id NOT LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }
-        if hasLocal {
+        if localHalf {
             try db.execute(
                 """
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, o.record_id
-                FROM scan_tok c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id <> c.record_id
+                FROM scan_tok c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id NOT LIKE \(local)
                 WHERE c.record_id LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }
@@ -338,7 +352,6 @@ extension NodeStore {
             RETURNING id
             """).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Watches: any live record, local or remote, holding a watched token.
-        let watching = try db.execute("SELECT EXISTS (SELECT 1 FROM private.watches WHERE removed_at IS NULL)").scalar == "t"
         if watching { raised += try db.execute(Self.watchAlerts(tokens: "scan_tok", where: "w.removed_at IS NULL")).rows.compactMap { $0[0].flatMap { Int64($0) } } }
         // Movement: a token shared with one of this node's cases, in live records of enough jurisdictions.
         if shared > 0 { raised += try db.execute(

@@ -209,8 +209,10 @@ extension NodeStore {
         }
         mark("log")
         if !records.isEmpty {
-            let ids = Self.encodeTextArray(records.map(\.recordId))
-            try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
+            // Records new to this node have no sibling rows and no display row to reset.
+            let ids = Self.encodeTextArray(records.filter { !$0.row.isNew }.map(\.recordId))
+            let anyReplaced = records.contains { !$0.row.isNew }
+            if anyReplaced { try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids]) }
             try db.copyIn("COPY casebridge.record_versions (record_id, origin, seq, version, deleted, owners) FROM STDIN") { send in
                 var enc = CopyEncoder()
                 // A record with one version and no co-owners needs no row here: its display row in
@@ -230,9 +232,11 @@ extension NodeStore {
             try upsertRecords(records.map(\.row), tokens: records.flatMap(\.tokens))
             mark("records+tokens")
             // Sibling counts and owners of the display rows (upsertRecords writes the rest).
-            try db.execute(
-                "UPDATE casebridge.records SET siblings = 1, owners = '{}' WHERE record_id = ANY($1::text[]) AND (siblings <> 1 OR owners <> '{}')",
-                [ids])
+            if anyReplaced {
+                try db.execute(
+                    "UPDATE casebridge.records SET siblings = 1, owners = '{}' WHERE record_id = ANY($1::text[]) AND (siblings <> 1 OR owners <> '{}')",
+                    [ids])
+            }
             for r in records where r.versions.count != 1 || !r.owners.isEmpty {
                 try db.execute(
                     "UPDATE casebridge.records SET siblings = $2, owners = $3::text[] WHERE record_id = $1",

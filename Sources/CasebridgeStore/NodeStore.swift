@@ -94,7 +94,12 @@ public final class NodeStore {
     }
 
     /// Looks up the stored state of `caseRefs` (inside the import transaction).
-    public func existingCases(_ caseRefs: [String]) throws -> [String: ExistingCase] {
+    ///
+    /// `recordsWithoutCase` receives the references that have no private case but a published record (whose id is
+    /// `recordIdPrefix` + reference): a purged case keeps its tombstone row.
+    public func existingCases(
+        _ caseRefs: [String], recordIdPrefix: String, recordsWithoutCase: inout Set<String>
+    ) throws -> [String: ExistingCase] {
         try db.execute("CREATE TEMP TABLE tmp_refs (case_ref text PRIMARY KEY) ON COMMIT DROP")
         try db.copyIn("COPY tmp_refs (case_ref) FROM STDIN") { send in
             var enc = CopyEncoder()
@@ -105,16 +110,22 @@ public final class NodeStore {
             }
             try send(&enc.buffer)
         }
+        // A case without its private row may still have a record (a purged case keeps its tombstone row).
         let rows = try db.execute(
             """
-            SELECT c.case_ref, c.record_id, c.raw_hash, r.body_hash, r.version::text, r.deleted, c.deleted_at IS NOT NULL
-            FROM tmp_refs t JOIN private.cases c ON c.case_ref = t.case_ref
-            LEFT JOIN casebridge.records r ON r.record_id = c.record_id
-            """).rows
+            SELECT t.case_ref, c.record_id, c.raw_hash, r.body_hash, r.version::text, r.deleted, c.deleted_at IS NOT NULL
+            FROM tmp_refs t LEFT JOIN private.cases c ON c.case_ref = t.case_ref
+            LEFT JOIN casebridge.records r ON r.record_id = coalesce(c.record_id, $1 || t.case_ref)
+            WHERE c.case_ref IS NOT NULL OR r.record_id IS NOT NULL
+            """, [recordIdPrefix]).rows
         var out: [String: ExistingCase] = [:]
         out.reserveCapacity(rows.count)
         for r in rows {
-            guard let ref = r[0], let rid = r[1] else { continue }
+            guard let ref = r[0] else { continue }
+            guard let rid = r[1] else {
+                recordsWithoutCase.insert(ref)
+                continue
+            }
             out[ref] = ExistingCase(
                 recordId: rid, rawHash: PostgresText.bytea(r[2]) ?? [], bodyHash: PostgresText.bytea(r[3]),
                 version: try r[4].map(Self.decodeVector), deleted: r[5] == "t", privateDeleted: r[6] == "t")
@@ -149,8 +160,14 @@ public final class NodeStore {
         public var deleted: Bool
         public var bodyHash: [UInt8]
         public var record: PublishedRecord?
+        /// The caller checked, inside this transaction, that no row of this record exists yet (and so no token or
+        /// sibling row): it is copied straight in, with nothing to replace. False is always safe.
+        public var isNew: Bool
 
-        public init(recordId: String, origin: String, seq: UInt64, caseRef: String, version: VersionVector, deleted: Bool, bodyHash: [UInt8], record: PublishedRecord?) {
+        public init(
+            recordId: String, origin: String, seq: UInt64, caseRef: String, version: VersionVector, deleted: Bool, bodyHash: [UInt8],
+            record: PublishedRecord?, isNew: Bool = false
+        ) {
             self.recordId = recordId
             self.origin = origin
             self.seq = seq
@@ -159,6 +176,7 @@ public final class NodeStore {
             self.deleted = deleted
             self.bodyHash = bodyHash
             self.record = record
+            self.isNew = isNew
         }
     }
 
@@ -258,43 +276,53 @@ public final class NodeStore {
     /// Replaces the state and tokens of the given records (inside a transaction).
     public func upsertRecords(_ records: [RecordRow], tokens: [TokenRow]) throws {
         guard !records.isEmpty else { return }
-        try db.execute(
-            """
-            CREATE TEMP TABLE tmp_records (record_id text, origin text, seq bigint, case_ref text, version jsonb,
-              deleted boolean, body_hash bytea, agency text, case_type text, status text, jurisdiction text,
-              opened date, contact jsonb, epoch integer) ON COMMIT DROP
-            """)
-        try db.copyIn("COPY tmp_records FROM STDIN") { send in
-            var enc = CopyEncoder(capacity: 1 << 21)
-            for r in records {
-                enc.text(r.recordId); enc.text(r.origin); enc.int(r.seq); enc.text(r.caseRef)
-                enc.text(utf8: r.version.canonicalJSON)
-                enc.bool(r.deleted); enc.bytea(r.bodyHash)
-                enc.text(r.record?.agency); enc.text(r.record?.caseType); enc.text(r.record?.status)
-                enc.text(r.record?.jurisdiction); enc.text(r.record?.opened)
-                enc.text(utf8: r.record?.contact.canonicalJSON)
-                if let e = r.record?.epoch { enc.int(e) } else { enc.null() }
-                enc.endRow()
-                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+        let fresh = records.filter(\.isNew)
+        let replaced = records.filter { !$0.isNew }
+        let columns = "record_id, origin, seq, case_ref, version, deleted, body_hash, agency, case_type, status, jurisdiction, opened, contact, epoch"
+        func copyRows(_ rows: [RecordRow], into table: String) throws {
+            try db.copyIn("COPY \(table) (\(columns)) FROM STDIN") { send in
+                var enc = CopyEncoder(capacity: 1 << 21)
+                for r in rows {
+                    enc.text(r.recordId); enc.text(r.origin); enc.int(r.seq); enc.text(r.caseRef)
+                    enc.text(utf8: r.version.canonicalJSON)
+                    enc.bool(r.deleted); enc.bytea(r.bodyHash)
+                    enc.text(r.record?.agency); enc.text(r.record?.caseType); enc.text(r.record?.status)
+                    enc.text(r.record?.jurisdiction); enc.text(r.record?.opened)
+                    enc.text(utf8: r.record?.contact.canonicalJSON)
+                    if let e = r.record?.epoch { enc.int(e) } else { enc.null() }
+                    enc.endRow()
+                    if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+                }
+                try send(&enc.buffer)
             }
-            try send(&enc.buffer)
         }
-        try db.execute(
-            """
-            INSERT INTO casebridge.records AS r (record_id, origin, seq, case_ref, version, deleted, body_hash, agency,
-              case_type, status, jurisdiction, opened, contact, epoch)
-            SELECT record_id, origin, seq, case_ref, version, deleted, body_hash, agency, case_type, status,
-              jurisdiction, opened, contact, epoch FROM tmp_records
-            ON CONFLICT (record_id) DO UPDATE SET origin = EXCLUDED.origin, seq = EXCLUDED.seq,
-              case_ref = EXCLUDED.case_ref, version = EXCLUDED.version, deleted = EXCLUDED.deleted,
-              body_hash = EXCLUDED.body_hash,
-              agency = coalesce(EXCLUDED.agency, r.agency), case_type = coalesce(EXCLUDED.case_type, r.case_type),
-              status = coalesce(EXCLUDED.status, r.status), jurisdiction = coalesce(EXCLUDED.jurisdiction, r.jurisdiction),
-              opened = coalesce(EXCLUDED.opened, r.opened), contact = coalesce(EXCLUDED.contact, r.contact),
-              epoch = coalesce(EXCLUDED.epoch, r.epoch), updated_at = now()
-            """)
-        try db.execute("DELETE FROM casebridge.tokens WHERE record_id IN (SELECT record_id FROM tmp_records)")
-        try db.execute("DROP TABLE tmp_records")
+        // New records go straight into the table (a row that exists after all fails the primary key, and the
+        // transaction with it).
+        if !fresh.isEmpty { try copyRows(fresh, into: "casebridge.records") }
+        if !replaced.isEmpty {
+            try db.execute(
+                """
+                CREATE TEMP TABLE tmp_records (record_id text, origin text, seq bigint, case_ref text, version jsonb,
+                  deleted boolean, body_hash bytea, agency text, case_type text, status text, jurisdiction text,
+                  opened date, contact jsonb, epoch integer) ON COMMIT DROP
+                """)
+            try copyRows(replaced, into: "tmp_records")
+            try db.execute(
+                """
+                INSERT INTO casebridge.records AS r (\(columns))
+                SELECT \(columns) FROM tmp_records
+                ON CONFLICT (record_id) DO UPDATE SET origin = EXCLUDED.origin, seq = EXCLUDED.seq,
+                  case_ref = EXCLUDED.case_ref, version = EXCLUDED.version, deleted = EXCLUDED.deleted,
+                  body_hash = EXCLUDED.body_hash,
+                  agency = coalesce(EXCLUDED.agency, r.agency), case_type = coalesce(EXCLUDED.case_type, r.case_type),
+                  status = coalesce(EXCLUDED.status, r.status), jurisdiction = coalesce(EXCLUDED.jurisdiction, r.jurisdiction),
+                  opened = coalesce(EXCLUDED.opened, r.opened), contact = coalesce(EXCLUDED.contact, r.contact),
+                  epoch = coalesce(EXCLUDED.epoch, r.epoch), updated_at = now()
+                """)
+            // By the record index, one probe per record (a join with the temporary table may scan the whole table).
+            try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [Self.encodeTextArray(replaced.map(\.recordId))])
+            try db.execute("DROP TABLE tmp_records")
+        }
         guard !tokens.isEmpty else { return }
         // A large load into a small table: building the indexes afterwards (one sort each) is several times cheaper
         // than a million random B-tree insertions. Dropping them locks the table until commit, so this is kept for

@@ -351,6 +351,17 @@ var searchBody: [String: Any] { [
         }
         #expect(try a.store.privateCase(caseRef: "P-1") == nil)
         #expect(try a.auditRows(action: "case.purge").first?.target == "P-1")
+        // The purge tombstone expunges whatever is published under that record id, so re-using the reference is
+        // refused, on its line, with nothing written.
+        let before = try a.vector()[a.id]
+        do {
+            _ = try a.importLines([caseLine("P-3"), caseLine("P-1", phone: "+1 305 555 0111")])
+            Issue.record("re-importing a purged reference was accepted")
+        } catch let e as ImportRejected {
+            #expect(e.issues.count == 1 && e.issues[0].line == 2 && e.issues[0].field == "caseRef", "\(e.issues)")
+        }
+        #expect(try a.vector()[a.id] == before)
+        #expect(try a.store.privateCase(caseRef: "P-3") == nil)
         for n in [a, b, c] { await n.stop() }
     }
 

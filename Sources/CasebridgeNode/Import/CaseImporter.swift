@@ -70,6 +70,13 @@ public struct CaseImporter {
     public func validate(
         bytes: [UInt8], format: ImportFormat, progress: (@Sendable (ImportPhase, Int, Int) -> Void)? = nil
     ) throws -> [ValidatedCase] {
+        try validateWithLines(bytes: bytes, format: format, progress: progress).cases
+    }
+
+    /// `validate`, with the line each case reference starts on.
+    func validateWithLines(
+        bytes: [UInt8], format: ImportFormat, progress: (@Sendable (ImportPhase, Int, Int) -> Void)?
+    ) throws -> (cases: [ValidatedCase], lines: [String: Int]) {
         var issues: [ImportIssue] = []
         var sourced: [SourcedCase] = []
         switch format {
@@ -112,7 +119,7 @@ public struct CaseImporter {
         if !issues.isEmpty {
             throw ImportRejected(issues: issues.sorted { ($0.line, $0.field) < ($1.line, $1.field) })
         }
-        return cases
+        return (cases, firstLine)
     }
 
     /// A case made ready to store: private row, published record and body, tokens.
@@ -133,9 +140,9 @@ public struct CaseImporter {
         progress: (@Sendable (ImportPhase, Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
         let t0 = Date()
-        let cases = try validate(bytes: bytes, format: format, progress: progress)
+        let (cases, lines) = try validateWithLines(bytes: bytes, format: format, progress: progress)
         let parseSeconds = Date().timeIntervalSince(t0)
-        var report = try importCases(cases, store: store, progress: progress)
+        var report = try importCases(cases, store: store, progress: progress, lines: lines)
         report.parseSeconds = parseSeconds
         report.seconds = Date().timeIntervalSince(t0)
         return report
@@ -148,8 +155,13 @@ public struct CaseImporter {
     /// already streaming into the database, and entries are signed chunk by chunk while earlier ones are being
     /// stored, so the database server and the client's cores work at the same time. `publishSeconds` is the
     /// pseudonymizing stage (with the private rows' COPY), `storeSeconds` everything after it.
+    ///
+    /// A reference whose case was purged is refused (`ImportRejected`, nothing written): the purge tombstone
+    /// expunges whatever is published under that record id at every node, so the case needs a new reference.
+    /// `lines` (reference -> input line) places that refusal in the file.
     public func importCases(
-        _ cases: [ValidatedCase], store: NodeStore, progress: (@Sendable (ImportPhase, Int, Int) -> Void)? = nil
+        _ cases: [ValidatedCase], store: NodeStore, progress: (@Sendable (ImportPhase, Int, Int) -> Void)? = nil,
+        lines: [String: Int] = [:]
     ) throws -> ImportReport {
         let t0 = Date()
         let origin = context.config.nodeId
@@ -158,7 +170,15 @@ public struct CaseImporter {
         try store.db.transaction {
             let (head, key) = try Publishing.begin(context: context, store: store)
             run.key = key
-            run.existing = try store.existingCases(cases.map(\.caseRef))
+            var purged: Set<String> = []
+            run.existing = try store.existingCases(cases.map(\.caseRef), recordIdPrefix: origin + "/", recordsWithoutCase: &purged)
+            if !purged.isEmpty {
+                throw ImportRejected(issues: purged.map {
+                    ImportIssue(
+                        line: lines[$0] ?? 0, field: "caseRef",
+                        reason: "this reference belonged to a case that was purged; a purged reference cannot be re-used (import the case under a new reference)")
+                }.sorted { $0.line < $1.line })
+            }
             // Stage 1: pseudonymize; new cases' private rows go straight into the table.
             try store.insertPrivateCases(ChunkStream { run.nextPreparedChunk() })
             if !run.updatedPrivate.isEmpty { try store.upsertPrivateCases(run.updatedPrivate) }
@@ -175,7 +195,8 @@ public struct CaseImporter {
                 let p = run.prepared[change.index]
                 records.append(.init(
                     recordId: p.recordId, origin: origin, seq: head + UInt64(i) + 1, caseRef: p.caseRef,
-                    version: change.version, deleted: false, bodyHash: p.bodyHash, record: p.record))
+                    version: change.version, deleted: false, bodyHash: p.bodyHash, record: p.record,
+                    isNew: run.existing[p.caseRef] == nil))
                 tokens.append(contentsOf: p.tokens)
             }
             try store.upsertRecords(records, tokens: tokens)

@@ -230,7 +230,9 @@ public struct Replicator: Sendable {
 
         var headerOf: [EntryPosition: EntryHeader] = [:]
         for a in outcome.accepted { headerOf[EntryPosition(origin: a.header.origin, seq: a.header.seq)] = a.header }
-        let writes = try Self.stateWrites(outcome.records, headers: headerOf, store: store)
+        var writes = try Self.stateWrites(outcome.records, headers: headerOf, store: store)
+        // A record `currentVersions` did not find (under the apply lock, in this transaction) is new here.
+        for i in writes.indices where current[writes[i].recordId] == nil { writes[i].row.isNew = true }
 
         var advanced: [String: UInt64] = [:]
         for (origin, seq) in outcome.vector where seq != vector[origin] { advanced[origin] = seq }
