@@ -18,19 +18,33 @@ public enum Hex {
 
     /// Decodes hex (either case); nil when malformed.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let u = Array(text.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(u.count / 2)
-        var i = 0
-        while i < u.count {
-            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
+        var s = String(text)
+        return s.withUTF8 { decode(utf8: $0) }
     }
 
+    /// Decodes hex (either case); nil when malformed. (Tokens of every replicated record pass through here.)
+    public static func decode(_ text: String) -> [UInt8]? {
+        var s = text
+        return s.withUTF8 { decode(utf8: $0) }
+    }
+
+    static func decode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard u.count % 2 == 0 else { return nil }
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: u.count / 2) { buf, n in
+            var i = 0, o = 0
+            while i < u.count {
+                guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { ok = false; break }
+                buf[o] = hi << 4 | lo
+                i += 2
+                o += 1
+            }
+            n = o
+        }
+        return ok ? out : nil
+    }
+
+    @inline(__always)
     private static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case 48...57: return c - 48

@@ -350,8 +350,23 @@ extension NodeStore {
     }
 
     /// A PostgreSQL text[] literal, each element quoted with its backslashes and quotes escaped.
+    /// A PostgreSQL text[] literal: every element quoted, `\\` and `"` escaped. Byte by byte (record id lists of
+    /// every applied batch go through here).
     public static func encodeTextArray(_ a: [String]) -> String {
-        "{" + a.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + a.reduce(0) { $0 + $1.utf8.count + 3 })
+        out.append(UInt8(ascii: "{"))
+        for (i, s) in a.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for b in s.utf8 {
+                if b == UInt8(ascii: "\\") || b == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
+                out.append(b)
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
