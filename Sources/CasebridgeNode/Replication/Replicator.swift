@@ -247,7 +247,8 @@ public struct Replicator: Sendable {
             if case .tombstone(expunge: true)? = a.payload { return a.header.recordId }
             return nil
         }
-        try store.expunge(purged: purged, touched: Array(outcome.records.keys))
+        // Only records held before this batch can carry an earlier purge (a new one has no row to be marked in).
+        try store.expunge(purged: purged, touched: outcome.records.keys.filter { current[$0] != nil })
         if !outcome.records.isEmpty {
             let raised = try store.scanAlerts(changed: writes.flatMap(\.tokens), selfId: selfId, settings: alerts)
             if !raised.isEmpty { logger.notice("alerts raised", metadata: ["count": "\(raised.count)", "peer": "\(peer)"]) }
