@@ -210,9 +210,9 @@ extension NodeStore {
         mark("log")
         if !records.isEmpty {
             // Records new to this node have no sibling rows and no display row to reset.
-            let ids = Self.encodeTextArray(records.filter { !$0.row.isNew }.map(\.recordId))
-            let anyReplaced = records.contains { !$0.row.isNew }
-            if anyReplaced { try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids]) }
+            let replaced = records.filter { !$0.row.isNew }.map(\.recordId)
+            let ids = Self.encodeTextArray(replaced)
+            if !replaced.isEmpty { try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids]) }
             try db.copyIn("COPY casebridge.record_versions (record_id, origin, seq, version, deleted, owners) FROM STDIN") { send in
                 var enc = CopyEncoder()
                 // A record with one version and no co-owners needs no row here: its display row in
@@ -232,7 +232,7 @@ extension NodeStore {
             try upsertRecords(records.map(\.row), tokens: records.flatMap(\.tokens))
             mark("records+tokens")
             // Sibling counts and owners of the display rows (upsertRecords writes the rest).
-            if anyReplaced {
+            if !replaced.isEmpty {
                 try db.execute(
                     "UPDATE casebridge.records SET siblings = 1, owners = '{}' WHERE record_id = ANY($1::text[]) AND (siblings <> 1 OR owners <> '{}')",
                     [ids])
@@ -349,7 +349,6 @@ extension NodeStore {
         return s.dropFirst().dropLast().split(separator: ",").map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
     }
 
-    /// A PostgreSQL text[] literal, each element quoted with its backslashes and quotes escaped.
     /// A PostgreSQL text[] literal: every element quoted, `\\` and `"` escaped. Byte by byte (record id lists of
     /// every applied batch go through here).
     public static func encodeTextArray(_ a: [String]) -> String {

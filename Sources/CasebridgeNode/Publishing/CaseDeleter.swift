@@ -31,7 +31,9 @@ public struct CaseDeleter {
                 throw Refused(reason: "the case was never published")
             }
             if head.deleted { throw Refused(reason: "the case is already deleted") }
-            let seq = try Self.writeTombstone(context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: false, store: store)
+            let seq = try Self.writeTombstone(
+                context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: false,
+                publishing: try Publishing.begin(context: context, store: store), store: store)
             try store.markPrivateDeleted(caseRef: caseRef)
             logger.info("case deleted", metadata: ["seq": "\(seq)"])
             return seq
@@ -41,13 +43,14 @@ public struct CaseDeleter {
     }
 
     /// Signs a tombstone (a purge when `expunge`) for one of this node's records over its current `version`, appends it
-    /// at the next seq of the origin log (taking the log's lock), and updates the record's state and the vector. Inside
-    /// a transaction; returns the tombstone's seq.
+    /// at seq `publishing.head + 1` of the origin log, and updates the record's state and the vector. Inside the
+    /// transaction that opened `publishing` (`Publishing.begin`); returns the tombstone's seq.
     static func writeTombstone(
-        context: NodeContext, caseRef: String, recordId: String, over version: VersionVector, expunge: Bool, store: NodeStore
+        context: NodeContext, caseRef: String, recordId: String, over version: VersionVector, expunge: Bool,
+        publishing: (head: UInt64, key: SigningKey), store: NodeStore
     ) throws -> UInt64 {
         let origin = context.config.nodeId
-        let (head, key) = try Publishing.begin(context: context, store: store)
+        let (head, key) = publishing
         let seq = head + 1
         let next = version.incremented(for: origin)
         let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef, expunge: expunge))

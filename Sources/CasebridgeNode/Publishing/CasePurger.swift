@@ -30,7 +30,7 @@ public struct CasePurger: Sendable {
                 throw CaseDeleter.Refused(reason: "no case with that reference on this node")
             }
             // Writers of the origin log wait for each other from here, so two purges cannot both pass the check below.
-            _ = try Publishing.begin(context: context, store: store)
+            let publishing = try Publishing.begin(context: context, store: store)
             let head = try store.recordHead(recordId: priv.recordId)
             if head != nil, try store.isPurged(recordId: priv.recordId) {
                 throw CaseDeleter.Refused(reason: "the case is already purged")
@@ -41,7 +41,8 @@ public struct CasePurger: Sendable {
             var seq: UInt64 = 0
             if let head {
                 seq = try CaseDeleter.writeTombstone(
-                    context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: true, store: store)
+                    context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: true,
+                    publishing: publishing, store: store)
                 try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = $1", [priv.recordId])
                 try store.expunge(purged: [priv.recordId], touched: [])
             }

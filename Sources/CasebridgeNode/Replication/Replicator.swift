@@ -284,20 +284,17 @@ public struct Replicator: Sendable {
     /// Writes the key change of an accepted trust statement (inside the transaction that logged it); a revocation
     /// quarantines the revoked key's entries from its seq on and rebuilds the records they touched.
     public static func applyStatement(_ s: TrustStatement, header h: EntryHeader, store: NodeStore, logger: Logger) throws {
-        if s.type == .pseudonymEpoch, let epoch = s.epoch, let fp = s.fingerprint {
-            try store.recordOriginEpoch(origin: h.origin, epoch: epoch, fingerprint: fp, seq: h.seq)
-            logger.notice("pseudonym epoch announced", metadata: ["origin": "\(h.origin)", "epoch": "\(epoch)", "fingerprint": "\(fp)"])
-            return
-        }
-        guard let kid = Hex.decode(s.keyId) else { return }
         switch s.type {
         case .pseudonymEpoch:
-            return
+            guard let epoch = s.epoch, let fp = s.fingerprint else { return }
+            try store.recordOriginEpoch(origin: h.origin, epoch: epoch, fingerprint: fp, seq: h.seq)
+            logger.notice("pseudonym epoch announced", metadata: ["origin": "\(h.origin)", "epoch": "\(epoch)", "fingerprint": "\(fp)"])
         case .keyRotation:
-            guard let pk = s.publicKey.flatMap(Hex.decode) else { return }
+            guard let kid = Hex.decode(s.keyId), let pk = s.publicKey.flatMap(Hex.decode) else { return }
             try store.applyRotation(origin: h.origin, keyId: kid, publicKey: pk, fromSeq: s.fromSeq, statementSeq: h.seq)
             logger.notice("signing key rotated", metadata: ["origin": "\(h.origin)", "newKey": "\(s.keyId)", "fromSeq": "\(s.fromSeq)"])
         case .keyRevocation:
+            guard let kid = Hex.decode(s.keyId) else { return }
             let touched = try store.applyRevocation(origin: h.origin, keyId: kid, fromSeq: s.fromSeq, statementSeq: h.seq, reason: s.reason ?? "")
             try rebuild(recordIds: touched, store: store)
             logger.warning(
