@@ -468,7 +468,7 @@ extension NodeStore {
         }
         guard !targets.isEmpty else { return }
         let t = Self.encodeTextArray(Array(targets))
-        try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [t])
+        try deleteTokens(recordIds: t)
         try db.execute(
             "UPDATE casebridge.origin_log SET body = NULL WHERE record_id = ANY($1::text[]) AND kind = 1 AND body IS NOT NULL", [t])
         try db.execute(

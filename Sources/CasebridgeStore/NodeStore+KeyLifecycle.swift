@@ -79,7 +79,7 @@ extension NodeStore {
     public func deleteRecordState(_ recordIds: [String]) throws {
         guard !recordIds.isEmpty else { return }
         let ids = Self.encodeTextArray(recordIds)
-        try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [ids])
+        try deleteTokens(recordIds: ids)
         try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
         try db.execute("DELETE FROM casebridge.records WHERE record_id = ANY($1::text[])", [ids])
     }

@@ -307,6 +307,8 @@ public final class NodeStore {
                   opened date, contact jsonb, epoch integer) ON COMMIT DROP
                 """)
             try copyRows(replaced, into: "tmp_records")
+            // The old token rows go first: they are found through the display row's seq, which the upsert replaces.
+            try deleteTokens(recordIds: Self.encodeTextArray(replaced.map(\.recordId)))
             try db.execute(
                 """
                 INSERT INTO casebridge.records AS r (\(columns))
@@ -319,8 +321,6 @@ public final class NodeStore {
                   opened = coalesce(EXCLUDED.opened, r.opened), contact = coalesce(EXCLUDED.contact, r.contact),
                   epoch = coalesce(EXCLUDED.epoch, r.epoch), updated_at = now()
                 """)
-            // By the record index, one probe per record (a join with the temporary table may scan the whole table).
-            try db.execute("DELETE FROM casebridge.tokens WHERE record_id = ANY($1::text[])", [Self.encodeTextArray(replaced.map(\.recordId))])
             try db.execute("DROP TABLE tmp_records")
         }
         guard !tokens.isEmpty else { return }
@@ -342,17 +342,44 @@ public final class NodeStore {
                 }
             }
         }
-        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role) FROM STDIN WITH (FORMAT binary)") { send in
+        // Each token row carries the seq of its record's row (see `deleteTokens`). Tokens come grouped by record.
+        var seqOf: [String: UInt64] = [:]
+        seqOf.reserveCapacity(records.count)
+        for r in records { seqOf[r.recordId] = r.seq }
+        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 21)
+            var last: (recordId: String, seq: UInt64)? = nil
             for t in tokens {
-                enc.row(fields: 6)
+                let seq: UInt64
+                if let l = last, l.recordId == t.recordId {
+                    seq = l.seq
+                } else {
+                    guard let s = seqOf[t.recordId] else {
+                        throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
+                    }
+                    seq = s
+                    last = (t.recordId, s)
+                }
+                enc.row(fields: 7)
                 enc.bytea(t.token); enc.int4(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int2(t.subject); enc.text(t.role)
+                enc.int8(Int64(seq))
                 if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
             enc.finish()
             try send(&enc.buffer)
         }
         for def in rebuild { try db.execute(def) }
+    }
+
+    /// Deletes the token rows of the records in `ids` (a text[] literal; inside a transaction, before their rows
+    /// change). A record's token rows carry the seq its row had when they were written (`upsertRecords` writes both
+    /// together), so they are found through `tokens_record_seq`, one probe per record.
+    func deleteTokens(recordIds ids: String) throws {
+        try db.execute(
+            """
+            DELETE FROM casebridge.tokens t USING casebridge.records r
+            WHERE r.record_id = ANY($1::text[]) AND t.record_seq = r.seq AND t.record_id = r.record_id
+            """, [ids])
     }
 
     static func quoteIdentifier(_ name: String) -> String {

@@ -118,7 +118,7 @@ struct SearchBench: AsyncParsableCommand {
             for d in defs { try store.db.execute("DROP INDEX casebridge.\"\(d[0]!)\"") }
             let pz = context.pseudonymizer
             var tokenCount = 0
-            try store.db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role) FROM STDIN WITH (FORMAT binary)") { send in
+            try store.db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
                 var enc = BinaryCopyEncoder(capacity: 1 << 21)
                 for i in 1...n {
                     let rid = "bench-\(["a", "b", "c"][i % 3])/CASE-\(i)"
@@ -134,8 +134,9 @@ struct SearchBench: AsyncParsableCommand {
                         .init(kind: .document, value: "passport:MX:G\(i)"),
                     ]
                     for id in ids {
-                        enc.row(fields: 6)
+                        enc.row(fields: 7)
                         enc.bytea(pz.token(id)); enc.int4(1); enc.text(rid); enc.text(id.kind.rawValue); enc.int2(0); enc.text("suspect")
+                        enc.int8(Int64(i))
                         tokenCount += 1
                     }
                     if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }

@@ -1,0 +1,83 @@
+import CasebridgeCore
+import CasebridgeStore
+import CasebridgeTestSupport
+import Testing
+
+/// Token rows are found by the seq of their record's row (`tokens_record_seq`), not by a record-id index.
+@Suite struct TokenStoreTests {
+    static func row(_ recordId: String, seq: UInt64, deleted: Bool = false) -> NodeStore.RecordRow {
+        let origin = String(recordId.prefix { $0 != "/" })
+        return .init(
+            recordId: recordId, origin: origin, seq: seq, caseRef: String(recordId.drop { $0 != "/" }.dropFirst()),
+            version: VersionVector([origin: seq]), deleted: deleted, bodyHash: [1, 2, 3], record: nil)
+    }
+
+    static func token(_ byte: UInt8, _ recordId: String) -> NodeStore.TokenRow {
+        .init(token: [UInt8](repeating: byte, count: 32), epoch: 1, recordId: recordId, kind: "phone", subject: 0, role: nil)
+    }
+
+    /// The token bytes (first byte of each) of `recordId`, sorted.
+    static func tokens(_ db: PostgresConnection, _ recordId: String) throws -> [Int] {
+        try db.execute("SELECT get_byte(token, 0) FROM casebridge.tokens WHERE record_id = $1 ORDER BY 1", [recordId]).rows.map { Int($0[0]!)! }
+    }
+
+    @Test func replacingDeletingAndExpungingTouchExactlyTheirRecordsTokens() throws {
+        let t = try TestDatabase("tokenseq")
+        defer { t.drop() }
+        let store = try t.store()
+        try Migrator.migrate(store.db)
+        // Two origins' records at the same seq, sharing a token: the seq alone does not tell them apart.
+        try store.db.transaction {
+            try store.upsertRecords(
+                [Self.row("a/A-1", seq: 5), Self.row("b/B-1", seq: 5), Self.row("a/A-2", seq: 6)],
+                tokens: [Self.token(1, "a/A-1"), Self.token(2, "a/A-1"), Self.token(1, "b/B-1"), Self.token(3, "b/B-1"), Self.token(9, "a/A-2")])
+        }
+        #expect(try Self.tokens(store.db, "a/A-1") == [1, 2])
+        // A new version of a/A-1 replaces its tokens and nobody else's.
+        try store.db.transaction {
+            try store.upsertRecords([Self.row("a/A-1", seq: 7)], tokens: [Self.token(4, "a/A-1")])
+        }
+        #expect(try Self.tokens(store.db, "a/A-1") == [4])
+        #expect(try Self.tokens(store.db, "b/B-1") == [1, 3])
+        #expect(try Self.tokens(store.db, "a/A-2") == [9])
+        // A tombstone leaves the record without tokens.
+        try store.db.transaction { try store.upsertRecords([Self.row("b/B-1", seq: 8, deleted: true)], tokens: []) }
+        #expect(try Self.tokens(store.db, "b/B-1") == [])
+        #expect(try Self.tokens(store.db, "a/A-1") == [4])
+        // Removing a record's state and expunging one drop their tokens only.
+        try store.db.transaction { try store.deleteRecordState(["a/A-2"]) }
+        #expect(try Self.tokens(store.db, "a/A-2") == [])
+        try store.db.transaction { try store.expunge(purged: ["a/A-1"], touched: []) }
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.tokens").scalar == "0")
+        // Token rows of a record not written with them are refused, and the transaction with them.
+        #expect(throws: PostgresError.self) {
+            try store.db.transaction { try store.upsertRecords([Self.row("a/A-3", seq: 9)], tokens: [Self.token(5, "a/A-4")]) }
+        }
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.records WHERE record_id = 'a/A-3'").scalar == "0")
+    }
+
+    @Test func migrationKeysExistingTokenRowsByTheirRecordsSeq() throws {
+        let t = try TestDatabase("tokenmig")
+        defer { t.drop() }
+        let db = try t.connect()
+        try Migrator.migrate(db, migrations: Migration.all.filter { $0.version < 8 })
+        try db.execute(
+            """
+            INSERT INTO casebridge.records (record_id, origin, seq, case_ref, version, body_hash)
+            VALUES ('a/A-1', 'a', 3, 'A-1', '{"a":3}', '\\x01'), ('b/B-1', 'b', 4, 'B-1', '{"b":4}', '\\x01')
+            """)
+        try db.execute(
+            """
+            INSERT INTO casebridge.tokens (token, epoch, record_id, kind, subject)
+            VALUES ('\\x01', 1, 'a/A-1', 'phone', 0), ('\\x02', 1, 'a/A-1', 'email', 0), ('\\x03', 1, 'b/B-1', 'phone', 0),
+                   ('\\x04', 1, 'gone/G-1', 'phone', 0)
+            """)
+        try Migrator.migrate(db)
+        let rows = try db.execute("SELECT record_id, record_seq FROM casebridge.tokens ORDER BY token").rows
+        #expect(rows.map { [$0[0]!, $0[1]!] } == [["a/A-1", "3"], ["a/A-1", "3"], ["b/B-1", "4"]])
+        #expect(try db.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'tokens_record'").scalar == "0")
+        let store = try t.store()
+        try store.db.transaction { try store.deleteRecordState(["a/A-1"]) }
+        #expect(try db.execute("SELECT count(*) FROM casebridge.tokens").scalar == "1")
+    }
+}
