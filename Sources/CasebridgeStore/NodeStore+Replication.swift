@@ -161,11 +161,11 @@ extension NodeStore {
         let byOrigin = Dictionary(grouping: positions, by: \.origin)
         for (origin, ps) in byOrigin {
             let seqs = "{" + ps.map { String($0.seq) }.joined(separator: ",") + "}"
-            for r in try db.execute(
+            for r in try db.executeBinary(
                 "SELECT seq, header, body, signature FROM casebridge.origin_log WHERE origin = $1 AND seq = ANY($2::bigint[])",
-                [origin, seqs]).rows {
-                out[origin, default: [:]][UInt64(r[0]!) ?? 0] = SignedEntry(
-                    header: PostgresText.bytea(r[1]) ?? [], body: PostgresText.bytea(r[2]), signature: PostgresText.bytea(r[3]) ?? [])
+                [origin, seqs]) {
+                out[origin, default: [:]][UInt64(PostgresConnection.int8(r[0]) ?? 0)] = SignedEntry(
+                    header: r[1] ?? [], body: r[2], signature: r[3] ?? [])
             }
         }
         return out

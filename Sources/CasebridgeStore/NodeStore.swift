@@ -64,11 +64,11 @@ public final class NodeStore {
 
     /// The entries of `origin` from `fromSeq` on, in seq order.
     public func entries(origin: String, fromSeq: UInt64 = 1, limit: Int = 1000) throws -> [(seq: UInt64, entry: SignedEntry)] {
-        try db.execute(
+        try db.executeBinary(
             "SELECT seq, header, body, signature FROM casebridge.origin_log WHERE origin = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
             [origin, String(fromSeq), String(limit)]
-        ).rows.map { r in
-            (UInt64(r[0] ?? "0") ?? 0, SignedEntry(header: PostgresText.bytea(r[1]) ?? [], body: PostgresText.bytea(r[2]), signature: PostgresText.bytea(r[3]) ?? []))
+        ).map { r in
+            (UInt64(PostgresConnection.int8(r[0]) ?? 0), SignedEntry(header: r[1] ?? [], body: r[2], signature: r[3] ?? []))
         }
     }
 

@@ -1,4 +1,5 @@
 import CasebridgeCore
+import Foundation
 import CasebridgeStore
 import CasebridgeTestSupport
 import Testing
@@ -17,6 +18,26 @@ import Testing
             let back = try db.execute("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i", [literal]).rows.map { $0[0] }
             #expect(back == values.map { Optional($0) }, "\(values)")
         }
+    }
+
+    @Test func binaryResultsCarryBytesIntegersAndNulls() throws {
+        let t = try TestDatabase("binrows")
+        defer { t.drop() }
+        let db = try t.connect()
+        let all: [UInt8] = (0...255).map { UInt8($0) }
+        let rows = try db.executeBinary(
+            "SELECT $1::bigint, decode($2, 'hex'), NULL::bytea UNION ALL SELECT 1, ''::bytea, '\\x00'::bytea ORDER BY 1",
+            ["9007199254740993", all.map { String(format: "%02x", $0) }.joined()])
+        #expect(rows.count == 2)
+        #expect(PostgresConnection.int8(rows[0][0]) == 1)
+        #expect(rows[0][1] == [])
+        #expect(rows[0][2] == [0])
+        #expect(PostgresConnection.int8(rows[1][0]) == 9_007_199_254_740_993)
+        #expect(rows[1][1] == all)
+        #expect(rows[1][2] == nil)
+        #expect(PostgresConnection.int8([1, 2]) == nil)
+        let e = try #require(throws: PostgresError.self) { try db.executeBinary("SELECT no_such_column FROM pg_class") }
+        #expect(e.sqlState == "42703")
     }
 
     @Test func hexDecodesEitherCaseAndRefusesMalformedText() {
