@@ -69,9 +69,11 @@ extension NodeStore {
 
     /// The installed revocation list, if any.
     public func revocationList() throws -> RevocationListRow? {
-        let ts = { (c: String) in "to_char(\(c) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
         guard let r = try db.execute(
-            "SELECT sequence, \(ts("issued_at")), ca_sha256, source, \(ts("installed_at")), document FROM casebridge.revocation_list"
+            """
+            SELECT sequence, \(isoUTCSeconds("issued_at")), ca_sha256, source, \(isoUTCSeconds("installed_at")), document
+            FROM casebridge.revocation_list
+            """
         ).rows.first else { return nil }
         return RevocationListRow(
             sequence: UInt64(r[0] ?? "0") ?? 0, issuedAt: r[1] ?? "", caSha256: r[2] ?? "", source: r[3] ?? "",
@@ -92,7 +94,7 @@ extension NodeStore {
     public func revokedCertificates() throws -> [RevokedCertificateRow] {
         try db.execute(
             """
-            SELECT serial, node_id, to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), reason
+            SELECT serial, node_id, \(isoUTCSeconds("revoked_at")), reason
             FROM casebridge.revoked_certificates ORDER BY revoked_at, serial
             """
         ).rows.map { RevokedCertificateRow(serial: $0[0]!, nodeId: $0[1], revokedAt: $0[2] ?? "", reason: $0[3]) }
@@ -125,9 +127,11 @@ extension NodeStore {
 
     /// The certificates peers presented last, per peer and role.
     public func peerCertificates() throws -> [PeerCertificateRow] {
-        let ts = { (c: String) in "to_char(\(c) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
-        return try db.execute(
-            "SELECT peer, role, serial, \(ts("not_after")), sha256, \(ts("seen_at")) FROM casebridge.peer_certificates ORDER BY peer, role"
+        try db.execute(
+            """
+            SELECT peer, role, serial, \(isoUTCSeconds("not_after")), sha256, \(isoUTCSeconds("seen_at"))
+            FROM casebridge.peer_certificates ORDER BY peer, role
+            """
         ).rows.map { PeerCertificateRow(peer: $0[0]!, role: $0[1]!, serial: $0[2]!, notAfter: $0[3]!, sha256: $0[4]!, seenAt: $0[5]!) }
     }
 }

@@ -6,6 +6,11 @@ func isoUTC(_ column: String) -> String {
     "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 }
 
+/// SQL that formats a timestamptz as UTC ISO 8601 to the second.
+func isoUTCSeconds(_ column: String) -> String {
+    "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+}
+
 extension NodeStore {
     // MARK: Users
 

@@ -98,7 +98,7 @@ extension NodeStore {
         try db.execute(
             """
             SELECT origin, seq, kind, record_id, encode(\(Self.headerKeyIdSQL), 'hex'),
-              to_char(quarantined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+              \(isoUTCSeconds("quarantined_at"))
             FROM casebridge.origin_log WHERE quarantined_at IS NOT NULL AND ($1::text IS NULL OR origin = $1)
             ORDER BY origin, seq LIMIT $2
             """, [origin, String(limit)]).rows.map { r in
@@ -121,7 +121,7 @@ extension NodeStore {
         try db.execute(
             """
             SELECT origin, encode(key_id, 'hex'), from_seq, statement_seq, reason,
-              to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+              \(isoUTCSeconds("revoked_at"))
             FROM casebridge.key_revocations ORDER BY origin, revoked_at
             """).rows.map { r in
             RevocationRow(origin: r[0]!, keyId: r[1]!, fromSeq: UInt64(r[2]!) ?? 0, statementSeq: UInt64(r[3]!) ?? 0, reason: r[4]!, revokedAt: r[5]!)
@@ -143,8 +143,8 @@ extension NodeStore {
     public func publishFence() throws -> PublishFence? {
         try db.execute(
             """
-            SELECT fenced, reason, to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), witness_head,
-              to_char(lifted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), lifted_by, confirmed_head
+            SELECT fenced, reason, \(isoUTCSeconds("raised_at")), witness_head,
+              \(isoUTCSeconds("lifted_at")), lifted_by, confirmed_head
             FROM casebridge.publish_fence
             """).rows.first.map { r in
             PublishFence(

@@ -66,7 +66,7 @@ extension NodeStore {
     public func peers(includeRemoved: Bool = false) throws -> [PeerRow] {
         let rows = try db.execute(
             """
-            SELECT node_id, agency, endpoint, status, card::text, to_char(added_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            SELECT node_id, agency, endpoint, status, card::text, \(isoUTCSeconds("added_at"))
             FROM casebridge.peers \(includeRemoved ? "" : "WHERE status = 'active'") ORDER BY node_id
             """).rows
         return try rows.map { r in
@@ -307,11 +307,11 @@ extension NodeStore {
     }
 
     public func peerStatus() throws -> [String: PeerStatusRow] {
-        let ts = { (c: String) in "to_char(\(c) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
         var out: [String: PeerStatusRow] = [:]
         for r in try db.execute(
             """
-            SELECT peer, \(ts("last_attempt")), \(ts("last_success")), last_error, \(ts("last_error_at")), their_vector::text, pulls, errors, entries_applied
+            SELECT peer, \(isoUTCSeconds("last_attempt")), \(isoUTCSeconds("last_success")), last_error, \(isoUTCSeconds("last_error_at")),
+              their_vector::text, pulls, errors, entries_applied
             FROM casebridge.peer_status
             """).rows {
             let v = (try? JSONDecoder().decode([String: UInt64].self, from: Data((r[5] ?? "{}").utf8))) ?? [:]
@@ -327,7 +327,7 @@ extension NodeStore {
         var out: [String: (seq: UInt64, lastApplied: String?)] = [:]
         for r in try db.execute(
             """
-            SELECT v.origin, v.seq, to_char(s.last_applied AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            SELECT v.origin, v.seq, \(isoUTCSeconds("s.last_applied"))
             FROM casebridge.vector v LEFT JOIN casebridge.origin_status s ON s.origin = v.origin
             """).rows {
             out[r[0]!] = (UInt64(r[1]!) ?? 0, r[2])
@@ -338,7 +338,7 @@ extension NodeStore {
     public func rejections(limit: Int = 100) throws -> [(peer: String, origin: String?, seq: UInt64?, reason: String, message: String, at: String)] {
         try db.execute(
             """
-            SELECT peer, origin, seq, reason, message, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            SELECT peer, origin, seq, reason, message, \(isoUTCSeconds("at"))
             FROM casebridge.sync_rejections ORDER BY id DESC LIMIT $1
             """, [String(limit)]).rows.map { r in (r[0]!, r[1], r[2].flatMap { UInt64($0) }, r[3]!, r[4]!, r[5]!) }
     }

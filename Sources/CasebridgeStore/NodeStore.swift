@@ -451,8 +451,8 @@ public final class NodeStore {
         let rows = try db.execute(
             """
             SELECT t.record_id, t.kind, t.subject, r.origin, r.case_ref, r.agency, r.case_type, r.status,
-                   r.jurisdiction, r.contact::text, to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   to_char(s.last_applied AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), r.siblings
+                   r.jurisdiction, r.contact::text, \(isoUTCSeconds("r.updated_at")),
+                   \(isoUTCSeconds("s.last_applied")), r.siblings
             FROM casebridge.tokens t JOIN casebridge.records r ON r.record_id = t.record_id
             LEFT JOIN casebridge.origin_status s ON s.origin = r.origin
             WHERE t.token = ANY($1::bytea[]) AND NOT r.deleted
