@@ -51,6 +51,15 @@ extension NodeStore {
         }
     }
 
+    /// How many entries of `origin` that `keyId` signed at seq >= `fromSeq` are quarantined.
+    public func quarantinedCount(origin: String, keyId: [UInt8], fromSeq: UInt64) throws -> Int {
+        Int(try db.execute(
+            """
+            SELECT count(*) FROM casebridge.origin_log
+            WHERE origin = $1 AND seq >= $2 AND quarantined_at IS NOT NULL AND \(Self.headerKeyIdSQL) = $3::bytea
+            """, [origin, String(fromSeq), PostgresText.byteaLiteral(keyId)]).scalar ?? "0") ?? 0
+    }
+
     /// The record and tombstone entries of `recordIds` that are not quarantined, in (origin, seq) order: what a
     /// record's state is rebuilt from after a revocation.
     public func unquarantinedEntries(recordIds: [String]) throws -> [(origin: String, seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)] {

@@ -109,7 +109,7 @@ public struct KeyManager: Sendable {
             let seq = head + 1
             try write(.revocation(origin: origin, keyId: keyIdHex, fromSeq: fromSeq, reason: reason), seq: seq, key: key, store: store)
             let touched = try store.applyRevocation(origin: origin, keyId: kid, fromSeq: fromSeq, statementSeq: seq, reason: reason)
-            let quarantined = try store.quarantined(origin: origin).filter { $0.keyId == keyIdHex && $0.seq >= fromSeq }.count
+            let quarantined = try store.quarantinedCount(origin: origin, keyId: kid, fromSeq: fromSeq)
             try Replicator.rebuild(recordIds: touched, store: store)
             let last = try republish(recordIds: touched.filter { $0.hasPrefix(origin + "/") }, after: seq, key: key, store: store)
             try AuditLog().record(
