@@ -342,23 +342,15 @@ public final class NodeStore {
                 }
             }
         }
-        // Each token row carries the seq of its record's row (see `deleteTokens`). Tokens come grouped by record.
+        // Each token row carries the seq of its record's row (see `deleteTokens`).
         var seqOf: [String: UInt64] = [:]
         seqOf.reserveCapacity(records.count)
         for r in records { seqOf[r.recordId] = r.seq }
         try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 21)
-            var last: (recordId: String, seq: UInt64)? = nil
             for t in tokens {
-                let seq: UInt64
-                if let l = last, l.recordId == t.recordId {
-                    seq = l.seq
-                } else {
-                    guard let s = seqOf[t.recordId] else {
-                        throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
-                    }
-                    seq = s
-                    last = (t.recordId, s)
+                guard let seq = seqOf[t.recordId] else {
+                    throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
                 }
                 enc.row(fields: 7)
                 enc.bytea(t.token); enc.int4(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int2(t.subject); enc.text(t.role)
