@@ -176,6 +176,7 @@ public final class PeerClient: Sendable {
         let keys = try await pool.withStore { try Replicator.keys(store: $0) }
         // Pipelined: batch N+1 is verified on the CPU while batch N's transaction runs in the database.
         var inFlight: Task<ApplyReport, any Error>? = nil
+        var readStart = ContinuousClock.now
         func settle() async throws {
             if let t = inFlight {
                 inFlight = nil
@@ -192,7 +193,10 @@ public final class PeerClient: Sendable {
             let t1 = ContinuousClock.now
             try await settle()
             let t2 = ContinuousClock.now
-            logger.debug("batch prepared", metadata: ["entries": "\(b.count)", "prepare": "\(t1 - t0)", "waitedForCommit": "\(t2 - t1)"])
+            logger.debug(
+                "batch prepared",
+                metadata: ["entries": "\(b.count)", "read": "\(t0 - readStart)", "prepare": "\(t1 - t0)", "waitedForCommit": "\(t2 - t1)"])
+            defer { readStart = ContinuousClock.now }
             inFlight = Task {
                 let c0 = ContinuousClock.now
                 let r = try await pool.withStore { try replicator.commit(prepared, peer: peer, store: $0) }

@@ -279,17 +279,20 @@ public struct FederationSettings: Sendable, Hashable {
     /// Days before expiry from which the node warns about a certificate (`federation.certificate_warn_days`).
     public var certificateWarnDays = 7
     public var maxRequestBytes = 64 * 1024
-    /// Answers hold whole apply batches (3 x `applyBatch`) so the receiver never commits a remainder batch.
-    public var serveMaxEntries = 6000
-    public var serveMaxBytes = 16 << 20
+    /// Answers hold whole apply batches (30 x `applyBatch`) so the receiver never commits a remainder batch, and
+    /// enough of them that the pipeline drain at the end of each answer (the last commit runs with nothing to verify
+    /// beside it, the next answer's first batch is verified with the database idle) is paid rarely. Answers are
+    /// streamed in pages on both sides, so their size costs no memory.
+    public var serveMaxEntries = 60_000
+    public var serveMaxBytes = 128 << 20
     public var serveMaxSeconds = 20
     public var localListen = Address(host: "127.0.0.1", port: 7080)
     public var syncIntervalSeconds = 5
     /// How often `serve` advances a pseudonym-epoch transition (switch, re-publish, retire).
     public var epochStepSeconds = 5
     public var requestTimeoutSeconds = 30
-    public var pullMaxEntries = 6000
-    public var pullMaxBytes = 16 << 20
+    public var pullMaxEntries = 60_000
+    public var pullMaxBytes = 128 << 20
     public var applyBatch = 2000
     /// Paths as written in a new configuration file (relative to its folder).
     public var certificatePathAsWritten = "tls/node.pem"
