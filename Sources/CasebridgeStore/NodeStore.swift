@@ -347,8 +347,9 @@ public final class NodeStore {
         seqOf.reserveCapacity(records.count)
         for r in records { seqOf[r.recordId] = r.seq }
         // Rows go in token order: consecutive insertions into the token index then walk its leaf pages in order
-        // instead of landing on a random page each (a batch's rows are spread over the whole index).
-        let order = Self.tokenOrder(tokens)
+        // instead of landing on a random page each (a batch's rows are spread over the whole index). A bulk load
+        // without indexes has nothing to order for: the rebuild sorts on its own.
+        let order = rebuild.isEmpty ? Self.tokenOrder(tokens) : Array(0..<Int32(tokens.count))
         try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 21)
             for i in order {
