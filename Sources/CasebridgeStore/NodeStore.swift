@@ -346,10 +346,10 @@ public final class NodeStore {
         var seqOf: [String: UInt64] = [:]
         seqOf.reserveCapacity(records.count)
         for r in records { seqOf[r.recordId] = r.seq }
-        // Rows go in token order: consecutive insertions into the token index then walk its leaf pages in order
-        // instead of landing on a random page each (a batch's rows are spread over the whole index). A bulk load
-        // without indexes has nothing to order for: the rebuild sorts on its own.
-        let order = rebuild.isEmpty ? Self.tokenOrder(tokens) : Array(0..<Int32(tokens.count))
+        // Rows go in the order of their record's seq: insertions into tokens_record_seq then walk its right edge
+        // in order instead of landing on a random leaf each; the token index is a hash index, which costs the same
+        // in any order (schema 9). A bulk load without indexes has nothing to order for.
+        let order = rebuild.isEmpty ? Self.seqOrder(tokens, seqOf: seqOf) : Array(0..<Int32(tokens.count))
         try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 21)
             for i in order {
@@ -368,17 +368,25 @@ public final class NodeStore {
         for def in rebuild { try db.execute(def) }
     }
 
-    /// Indexes of `tokens` in the order of their token bytes (by the first eight bytes: tokens are keyed hashes, so
-    /// ties are rare and their order does not matter).
-    static func tokenOrder(_ tokens: [TokenRow]) -> [Int32] {
-        var keys: [(prefix: UInt64, index: Int32)] = []
+    /// Indexes of `tokens` in the order of their record's seq (`seqOf`), rows of one record together; a stable
+    /// sort, so a record's rows keep their order. Rows whose record is missing sort first (the COPY refuses them).
+    static func seqOrder(_ tokens: [TokenRow], seqOf: [String: UInt64]) -> [Int32] {
+        var keys: [(seq: UInt64, index: Int32)] = []
         keys.reserveCapacity(tokens.count)
+        var sorted = true
+        var previous: UInt64 = 0
+        var lastRecord: String? = nil
+        var lastSeq: UInt64 = 0
         for (i, t) in tokens.enumerated() {
-            var p: UInt64 = 0
-            for b in t.token.prefix(8) { p = p << 8 | UInt64(b) }
-            keys.append((p << (8 * UInt64(8 - min(8, t.token.count))), Int32(i)))
+            if t.recordId != lastRecord {
+                lastRecord = t.recordId
+                lastSeq = seqOf[t.recordId] ?? 0
+            }
+            if lastSeq < previous { sorted = false }
+            previous = lastSeq
+            keys.append((lastSeq, Int32(i)))
         }
-        keys.sort { $0.prefix < $1.prefix }
+        if !sorted { keys.sort { ($0.seq, $0.index) < ($1.seq, $1.index) } }
         return keys.map(\.index)
     }
 
