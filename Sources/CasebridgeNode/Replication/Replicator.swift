@@ -6,11 +6,35 @@ public import Logging
 
 /// A decoded entry body as the receiver needs it.
 public enum ReceivedBody: Sendable {
-    case record(PublishedRecord, owners: [String])
+    /// A record version, with its token rows decoded from the body's hex (see `BodyToken`).
+    case record(PublishedRecord, owners: [String], tokens: [BodyToken])
     /// A deletion; `expunge` for a purge, which drops the record's tokens and earlier bodies on every node.
     case tombstone(expunge: Bool)
     /// A trust statement (key rotation or revocation) whose shape and, for a rotation, new-key proof verified.
     case statement(TrustStatement)
+}
+
+/// One token of a record body as a token row needs it: the token's bytes (its hex decoded once, where the body is
+/// decoded: on all cores, ahead of the commit) and the subject that holds it. A token whose hex does not decode is
+/// left out, as no search could name it.
+public struct BodyToken: Sendable {
+    public var token: [UInt8]
+    public var kind: String
+    public var subject: Int
+    public var role: String?
+
+    /// The token rows of `record`, in body order.
+    static func of(_ record: PublishedRecord) -> [BodyToken] {
+        var out: [BodyToken] = []
+        out.reserveCapacity(record.subjects.reduce(0) { $0 + $1.tokens.count })
+        for (si, s) in record.subjects.enumerated() {
+            for t in s.tokens {
+                guard let bytes = Hex.decode(t.token) else { continue }
+                out.append(BodyToken(token: bytes, kind: t.kind, subject: si, role: s.role))
+            }
+        }
+        return out
+    }
 }
 
 /// What applying one batch did.
@@ -68,7 +92,7 @@ public struct Replicator: Sendable {
         case .record:
             do {
                 let (r, owners) = try PublishedRecord.decode(body: body)
-                return .record(r, owners: owners.filter(EntryHeader.isValidNodeId))
+                return .record(r, owners: owners.filter(EntryHeader.isValidNodeId), tokens: BodyToken.of(r))
             } catch {
                 throw EntryError(code: "body.json", reason: "record body is not a valid casebridge.record.v1 document")
             }
@@ -218,7 +242,7 @@ public struct Replicator: Sendable {
                     throw e
                 case .success(.some(let b)):
                     switch b {
-                    case .record(let r, let owners): return .init(caseRef: r.caseRef, owners: owners, payload: b)
+                    case .record(let r, let owners, _): return .init(caseRef: r.caseRef, owners: owners, payload: b)
                     case .tombstone: return .init(caseRef: caseRef, owners: [], payload: b)
                     case .statement(let s): return .init(caseRef: caseRef, owners: [], payload: nil, statement: s)
                     }
@@ -313,7 +337,7 @@ public struct Replicator: Sendable {
             guard let h = try? EntryHeader(decoding: e.entry.header) else { continue }
             let body = try? decode(kind: e.kind, body: e.entry.body)
             var owners: [String] = []
-            if case .record(_, let o)?? = body { owners = o }
+            if case .record(_, let o, _)?? = body { owners = o }
             let v = RecordVersion<ReceivedBody>(
                 origin: e.origin, seq: e.seq, version: h.version, deleted: e.kind == .tombstone, owners: owners, payload: body ?? nil)
             states[e.recordId] = ReplicationEngine<ReceivedBody>.resolve(states[e.recordId] ?? [], with: v).0
@@ -340,17 +364,18 @@ public struct Replicator: Sendable {
         let heldBodies = try store.storedEntries(needBodies)
         var writes: [NodeStore.RecordStateWrite] = []
         for (recordId, versions) in states {
-            var resolved: [(v: RecordVersion<ReceivedBody>, record: PublishedRecord?, bodyHash: [UInt8])] = []
+            var resolved: [(v: RecordVersion<ReceivedBody>, record: PublishedRecord?, tokens: [BodyToken], bodyHash: [UInt8])] = []
             for v in versions {
                 let pos = EntryPosition(origin: v.origin, seq: v.seq)
                 var record: PublishedRecord? = nil
+                var bodyTokens: [BodyToken] = []
                 var bodyHash: [UInt8] = headerOf[pos]?.bodyHash ?? []
-                if case .record(let r, _)? = v.payload { record = r }
+                if case .record(let r, _, let ts)? = v.payload { record = r; bodyTokens = ts }
                 if record == nil, !v.deleted, let e = heldBodies[v.origin]?[v.seq] {
-                    if case .record(let r, _)?? = try? Self.decode(kind: .record, body: e.body) { record = r }
+                    if case .record(let r, _, let ts)?? = try? Self.decode(kind: .record, body: e.body) { record = r; bodyTokens = ts }
                     bodyHash = (try? EntryHeader(decoding: e.header).bodyHash) ?? bodyHash
                 }
-                resolved.append((v, record, bodyHash))
+                resolved.append((v, record, bodyTokens, bodyHash))
             }
             // Preferred display version: live over deleted, then the most advanced, then by origin and seq.
             let preferred = resolved.max { a, b in
@@ -363,12 +388,10 @@ public struct Replicator: Sendable {
             var seen: Set<[UInt8]> = []
             for r in resolved where !r.v.deleted {
                 guard let rec = r.record else { continue }
-                for (si, s) in rec.subjects.enumerated() {
-                    for t in s.tokens {
-                        guard let bytes = Hex.decode(t.token) else { continue }
-                        if resolved.count > 1 && !seen.insert(bytes + Array(t.kind.utf8) + [UInt8(si & 0xff)]).inserted { continue }
-                        tokens.append(.init(token: bytes, epoch: rec.epoch, recordId: recordId, kind: t.kind, subject: si, role: s.role))
-                    }
+                tokens.reserveCapacity(tokens.count + r.tokens.count)
+                for t in r.tokens {
+                    if resolved.count > 1 && !seen.insert(t.token + Array(t.kind.utf8) + [UInt8(t.subject & 0xff)]).inserted { continue }
+                    tokens.append(.init(token: t.token, epoch: rec.epoch, recordId: recordId, kind: t.kind, subject: t.subject, role: t.role))
                 }
             }
             let owners = Array(Set(resolved.flatMap(\.v.owners))).sorted()
