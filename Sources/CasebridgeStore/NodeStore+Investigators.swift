@@ -279,12 +279,26 @@ extension NodeStore {
     /// tokens and actual matches, not how often a token occurs elsewhere in the federation.
     @discardableResult
     public func scanAlerts(changed tokens: [TokenRow], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
-        guard !tokens.isEmpty else { return [] }
+        try scanAlerts(changedGroups: [tokens], selfId: selfId, settings: settings)
+    }
+
+    /// `scanAlerts(changed:selfId:settings:)` with the changed token rows in groups (one per record, as a batch
+    /// of replicated records holds them).
+    @discardableResult
+    public func scanAlerts(changedGroups groups: [[TokenRow]], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
+        guard groups.contains(where: { !$0.isEmpty }) else { return [] }
         let local = Self.localPattern(selfId)
         let strong = Self.encodeTextArray(settings.strongKinds)
         let prefix = selfId + "/"
-        let hasLocal = tokens.contains { $0.recordId.hasPrefix(prefix) }
-        let hasRemote = tokens.contains { !$0.recordId.hasPrefix(prefix) }
+        var hasLocal = false, hasRemote = false
+        for rows in groups {
+            var last: String? = nil
+            for t in rows where t.recordId != last {
+                last = t.recordId
+                if t.recordId.hasPrefix(prefix) { hasLocal = true } else { hasRemote = true }
+            }
+            if hasLocal && hasRemote { break }
+        }
         // What can match at all, from three index probes: another origin's changed tokens only against a live case of
         // this node, this node's changed tokens only against a record of another origin (one held in the vector),
         // any token against a watch. A first import into a node that holds nobody else's records, or a batch from a
@@ -303,10 +317,12 @@ extension NodeStore {
         try db.execute("CREATE TEMP TABLE scan_tok (token bytea, kind text, record_id text) ON COMMIT DROP")
         try db.copyIn("COPY scan_tok FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 20)
-            for t in tokens {
-                enc.row(fields: 3)
-                enc.bytea(t.token); enc.text(t.kind); enc.text(t.recordId)
-                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+            for rows in groups {
+                for t in rows {
+                    enc.row(fields: 3)
+                    enc.bytea(t.token); enc.text(t.kind); enc.text(t.recordId)
+                    if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+                }
             }
             enc.finish()
             try send(&enc.buffer)

@@ -229,7 +229,7 @@ extension NodeStore {
                 try send(&enc.buffer)
             }
             mark("versions")
-            try upsertRecords(records.map(\.row), tokens: records.flatMap(\.tokens))
+            try upsertRecords(records.map(\.row), tokenGroups: records.map(\.tokens))
             mark("records+tokens")
             // Sibling counts and owners of the display rows (upsertRecords writes the rest).
             if !replaced.isEmpty {

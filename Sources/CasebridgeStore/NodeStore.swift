@@ -275,6 +275,12 @@ public final class NodeStore {
 
     /// Replaces the state and tokens of the given records (inside a transaction).
     public func upsertRecords(_ records: [RecordRow], tokens: [TokenRow]) throws {
+        try upsertRecords(records, tokenGroups: [tokens])
+    }
+
+    /// Replaces the state and tokens of the given records (inside a transaction), with the token rows in groups
+    /// (typically one per record, as the caller holds them: no flattening copy of every row).
+    public func upsertRecords(_ records: [RecordRow], tokenGroups: [[TokenRow]]) throws {
         guard !records.isEmpty else { return }
         let fresh = records.filter(\.isNew)
         let replaced = records.filter { !$0.isNew }
@@ -323,15 +329,43 @@ public final class NodeStore {
                 """)
             try db.execute("DROP TABLE tmp_records")
         }
-        guard !tokens.isEmpty else { return }
+        let tokenCount = tokenGroups.reduce(0) { $0 + $1.count }
+        guard tokenCount > 0 else { return }
+        // Each token row carries the seq of its record's row (see `deleteTokens`). Rows go in the order of that seq:
+        // insertions into tokens_record_seq then walk its right edge in order instead of landing on a random leaf
+        // each; the token index is a hash index, which costs the same in any order (schema 9). Callers mostly hand
+        // the rows in that order already; a record's rows stay in their order.
+        var seqOf: [String: UInt64] = [:]
+        seqOf.reserveCapacity(records.count)
+        for r in records { seqOf[r.recordId] = r.seq }
+        var order: [(seq: UInt64, group: Int32, index: Int32)] = []
+        order.reserveCapacity(tokenCount)
+        var sorted = true
+        var previous: UInt64 = 0
+        for (g, rows) in tokenGroups.enumerated() {
+            var lastRecord: String? = nil
+            var lastSeq: UInt64 = 0
+            for i in rows.indices {
+                if rows[i].recordId != lastRecord {
+                    lastRecord = rows[i].recordId
+                    guard let seq = seqOf[rows[i].recordId] else {
+                        throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
+                    }
+                    lastSeq = seq
+                }
+                if lastSeq < previous { sorted = false }
+                previous = lastSeq
+                order.append((lastSeq, Int32(g), Int32(i)))
+            }
+        }
         // A large load into a small table: building the indexes afterwards (one sort each) is several times cheaper
         // than a million random B-tree insertions. Dropping them locks the table until commit, so this is kept for
         // loads that at least double the table.
         var rebuild: [String] = []
-        if tokens.count >= Self.tokenBulkLoadThreshold {
+        if tokenCount >= Self.tokenBulkLoadThreshold {
             let held = try db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM casebridge.tokens LIMIT $1) t", [String(tokens.count)]).scalar
-            if let held, let n = Int(held), n < tokens.count {
+                "SELECT count(*) FROM (SELECT 1 FROM casebridge.tokens LIMIT $1) t", [String(tokenCount)]).scalar
+            if let held, let n = Int(held), n < tokenCount {
                 let defs = try db.execute(
                     "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = 'tokens' ORDER BY indexname"
                 ).rows
@@ -342,52 +376,25 @@ public final class NodeStore {
                 }
             }
         }
-        // Each token row carries the seq of its record's row (see `deleteTokens`).
-        var seqOf: [String: UInt64] = [:]
-        seqOf.reserveCapacity(records.count)
-        for r in records { seqOf[r.recordId] = r.seq }
-        // Rows go in the order of their record's seq: insertions into tokens_record_seq then walk its right edge
-        // in order instead of landing on a random leaf each; the token index is a hash index, which costs the same
-        // in any order (schema 9). A bulk load without indexes has nothing to order for.
-        let order = rebuild.isEmpty ? Self.seqOrder(tokens, seqOf: seqOf) : Array(0..<Int32(tokens.count))
+        // A bulk load without indexes has nothing to order for.
+        if !sorted && rebuild.isEmpty { order.sort { ($0.seq, $0.group, $0.index) < ($1.seq, $1.group, $1.index) } }
         try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
             var enc = BinaryCopyEncoder(capacity: 1 << 21)
-            for i in order {
-                let t = tokens[Int(i)]
-                guard let seq = seqOf[t.recordId] else {
-                    throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
+            try tokenGroups.withUnsafeBufferPointer { groups in
+                for o in order {
+                    try groups[Int(o.group)].withUnsafeBufferPointer { rows in
+                        let t = rows.baseAddress! + Int(o.index)
+                        enc.row(fields: 7)
+                        enc.bytea(t.pointee.token); enc.int4(t.pointee.epoch); enc.text(t.pointee.recordId); enc.text(t.pointee.kind)
+                        enc.int2(t.pointee.subject); enc.text(t.pointee.role); enc.int8(Int64(o.seq))
+                        if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+                    }
                 }
-                enc.row(fields: 7)
-                enc.bytea(t.token); enc.int4(t.epoch); enc.text(t.recordId); enc.text(t.kind); enc.int2(t.subject); enc.text(t.role)
-                enc.int8(Int64(seq))
-                if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
             }
             enc.finish()
             try send(&enc.buffer)
         }
         for def in rebuild { try db.execute(def) }
-    }
-
-    /// Indexes of `tokens` in the order of their record's seq (`seqOf`), rows of one record together; a stable
-    /// sort, so a record's rows keep their order. Rows whose record is missing sort first (the COPY refuses them).
-    static func seqOrder(_ tokens: [TokenRow], seqOf: [String: UInt64]) -> [Int32] {
-        var keys: [(seq: UInt64, index: Int32)] = []
-        keys.reserveCapacity(tokens.count)
-        var sorted = true
-        var previous: UInt64 = 0
-        var lastRecord: String? = nil
-        var lastSeq: UInt64 = 0
-        for (i, t) in tokens.enumerated() {
-            if t.recordId != lastRecord {
-                lastRecord = t.recordId
-                lastSeq = seqOf[t.recordId] ?? 0
-            }
-            if lastSeq < previous { sorted = false }
-            previous = lastSeq
-            keys.append((lastSeq, Int32(i)))
-        }
-        if !sorted { keys.sort { ($0.seq, $0.index) < ($1.seq, $1.index) } }
-        return keys.map(\.index)
     }
 
     /// Deletes the token rows of the records in `ids` (a text[] literal; inside a transaction, before their rows

@@ -181,7 +181,7 @@ struct ByteReader {
         let n = Int(try u16())
         guard n >= 1, n <= 1024 else { throw EntryError(code: "header.\(field)", reason: "\(field) has an invalid length") }
         let b = try bytes(n)
-        guard let s = String(validating: b, as: UTF8.self) else {
+        guard let s = UTF8Text.string(b) else {
             throw EntryError(code: "header.\(field)", reason: "\(field) is not valid UTF-8")
         }
         return s

@@ -186,7 +186,7 @@ public struct JSONParser {
             if c == UInt8(ascii: "\"") {
                 let s = UnsafeBufferPointer(rebasing: b[start..<pos])
                 pos += 1
-                guard let str = String(validating: s, as: UTF8.self) else {
+                guard let str = UTF8Text.string(s) else {
                     throw error("json.string.utf8", "string is not valid UTF-8")
                 }
                 return str
@@ -202,7 +202,7 @@ public struct JSONParser {
             let c = b[pos]
             if c == UInt8(ascii: "\"") {
                 pos += 1
-                guard let str = String(validating: scratch, as: UTF8.self) else {
+                guard let str = UTF8Text.string(scratch) else {
                     throw error("json.string.utf8", "string is not valid UTF-8")
                 }
                 return str

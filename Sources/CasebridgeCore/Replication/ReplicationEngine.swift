@@ -130,9 +130,10 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
 
     /// Decides the fate of every entry of `batch` (in stream order; `digests[i]` is a collision-resistant digest of
     /// the header and signature of `batch[i]`, used to tell duplicates from equivocation; the body is left out, since
-    /// the signed header commits to it and an expunged copy is the same entry).
-    public func apply(_ batch: [SignedEntry], digests: [[UInt8]], to snapshot: Snapshot) -> Outcome {
-        precondition(batch.count == digests.count)
+    /// the signed header commits to it and an expunged copy is the same entry). `headers[i]`, when given and not
+    /// nil, is `batch[i]`'s header as the caller decoded it; the rest are decoded here.
+    public func apply(_ batch: [SignedEntry], digests: [[UInt8]], headers: [EntryHeader?]? = nil, to snapshot: Snapshot) -> Outcome {
+        precondition(batch.count == digests.count && (headers?.count ?? batch.count) == batch.count)
         var out = Outcome()
         var vector = snapshot.vector
         var records = snapshot.records
@@ -143,9 +144,14 @@ public struct ReplicationEngine<Payload: Sendable>: Sendable {
         var originOrder: [String] = []
         for (i, e) in batch.enumerated() {
             let h: EntryHeader
-            do { h = try EntryHeader(decoding: e.header) } catch {
-                out.rejected.append(Rejection(origin: nil, seq: nil, reason: .malformed, message: "header: \(error.reason)"))
-                continue
+            // Headers the caller decoded already (with the signature checks, on all cores) are not decoded again.
+            if let decoded = headers?[i] {
+                h = decoded
+            } else {
+                do { h = try EntryHeader(decoding: e.header) } catch {
+                    out.rejected.append(Rejection(origin: nil, seq: nil, reason: .malformed, message: "header: \(error.reason)"))
+                    continue
+                }
             }
             if perOrigin[h.origin] == nil { originOrder.append(h.origin) }
             perOrigin[h.origin, default: []].append((e, h, digests[i]))

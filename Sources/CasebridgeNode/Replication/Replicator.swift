@@ -249,7 +249,7 @@ public struct Replicator: Sendable {
                 }
             })
         let frozen = try store.frozenOrigins()
-        let outcome = engine.apply(entries, digests: digests, to: .init(vector: vector, records: records, heldDigests: heldDigests, frozen: frozen))
+        let outcome = engine.apply(entries, digests: digests, headers: pre.map(\.header), to: .init(vector: vector, records: records, heldDigests: heldDigests, frozen: frozen))
         mark("engine")
 
         var headerOf: [EntryPosition: EntryHeader] = [:]
@@ -257,6 +257,8 @@ public struct Replicator: Sendable {
         var writes = try Self.stateWrites(outcome.records, headers: headerOf, store: store)
         // A record `currentVersions` did not find (under the apply lock, in this transaction) is new here.
         for i in writes.indices where current[writes[i].recordId] == nil { writes[i].row.isNew = true }
+        // In seq order (as the records' entries came), so their token rows go out in the order their index wants.
+        writes.sort { ($0.row.seq, $0.row.origin) < ($1.row.seq, $1.row.origin) }
 
         var advanced: [String: UInt64] = [:]
         for (origin, seq) in outcome.vector where seq != vector[origin] { advanced[origin] = seq }
@@ -274,7 +276,7 @@ public struct Replicator: Sendable {
         // Only records held before this batch can carry an earlier purge (a new one has no row to be marked in).
         try store.expunge(purged: purged, touched: outcome.records.keys.filter { current[$0] != nil })
         if !outcome.records.isEmpty {
-            let raised = try store.scanAlerts(changed: writes.flatMap(\.tokens), selfId: selfId, settings: alerts)
+            let raised = try store.scanAlerts(changedGroups: writes.map(\.tokens), selfId: selfId, settings: alerts)
             if !raised.isEmpty { logger.notice("alerts raised", metadata: ["count": "\(raised.count)", "peer": "\(peer)"]) }
             report.alerts += raised.count
         }

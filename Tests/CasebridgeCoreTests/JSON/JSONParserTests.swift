@@ -36,6 +36,9 @@ struct JSONParserTests {
         // Invalid UTF-8 inside a string, and outside.
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x5B, 0x22, 0xC3, 0x28, 0x22, 0x5D]) }
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x5B, 0xFF, 0x5D]) }
+        // ... after an escape, and an overlong encoding of "/" (valid-looking bytes, not UTF-8).
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x5B, 0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22, 0x5D]) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x5B, 0x22, 0xC0, 0xAF, 0x22, 0x5D]) }
         // Deep nesting is refused instead of exhausting the stack.
         #expect(throws: JSONParseError.self) { try Self.parse(String(repeating: "[", count: 100_000)) }
     }
