@@ -136,11 +136,18 @@ public struct Replicator: Sendable {
         var pre: [Pre]
     }
 
-    /// Verifies signatures, hashes and decodes bodies of `entries` on all cores, with `keys` (from `keys(store:)`).
-    /// Runs while the previous batch's transaction is in the database; `commit` re-checks trust and keys inside its
-    /// transaction, so keys changing in between cannot let an entry through.
+    /// Threads that `prepare` uses: every core but one. The commit of the previous batch runs meanwhile, and it is
+    /// the pipeline's critical path: its client work and its database backend take turns, about one core between
+    /// them. With every core preparing, the commit shared its core with a prepare thread and ran slower while the
+    /// prepare finished early and waited (2 cores: bench replicate 100k from empty 9.2-9.6k entries/s with two
+    /// prepare threads, 10.1-10.7k with one; docs/performance.md).
+    public static let prepareWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
+    /// Verifies signatures, hashes and decodes bodies of `entries` on `prepareWorkers` cores, with `keys` (from
+    /// `keys(store:)`). Runs while the previous batch's transaction is in the database; `commit` re-checks trust and
+    /// keys inside its transaction, so keys changing in between cannot let an entry through.
     public static func prepare(_ entries: [SignedEntry], keys: [String: [ReplicationEngine<ReceivedBody>.OriginKey]]) -> Prepared {
-        let both = Parallel.map(entries, chunkSize: 64) { e -> ([UInt8], Prepared.Pre) in
+        let both = Parallel.map(entries, chunkSize: 64, workers: prepareWorkers) { e -> ([UInt8], Prepared.Pre) in
             let digest = e.identityDigest
             guard let h = try? EntryHeader(decoding: e.header) else { return (digest, .init(header: nil)) }
             guard let k = keys[h.origin]?.first(where: { $0.keyId == h.keyId }),

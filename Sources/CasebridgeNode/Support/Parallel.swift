@@ -3,9 +3,10 @@ import Dispatch
 /// Data-parallel helpers for CPU-bound import work (normalizing, hashing, signing) on all cores.
 public enum Parallel {
     /// Maps `items` in chunks across the machine's cores, preserving order. `chunkDone` is called (serially)
-    /// with the number of items finished so far, for progress display.
+    /// with the number of items finished so far, for progress display. `workers` caps the threads at work (nil: as
+    /// many as the machine runs at once; 1: the calling thread alone).
     public static func map<T: Sendable, R: Sendable>(
-        _ items: [T], chunkSize: Int = 512, chunkDone: (@Sendable (Int) -> Void)? = nil,
+        _ items: [T], chunkSize: Int = 512, workers: Int? = nil, chunkDone: (@Sendable (Int) -> Void)? = nil,
         _ transform: @Sendable (T) -> R
     ) -> [R] {
         let n = items.count
@@ -15,11 +16,29 @@ public enum Parallel {
         defer { storage.deallocate() }
         nonisolated(unsafe) let out = storage
         let progress = ProgressCounter()
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        @Sendable func run(_ c: Int) {
             let lo = c * chunkSize
             let hi = min(n, lo + chunkSize)
             for i in lo..<hi { (out.baseAddress! + i).initialize(to: transform(items[i])) }
             if let chunkDone { chunkDone(progress.add(hi - lo)) }
+        }
+        if let workers, workers < chunks {
+            // Each worker takes the next chunk until none is left.
+            let next = ProgressCounter()
+            let threads = max(1, workers)
+            if threads == 1 {
+                for c in 0..<chunks { run(c) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                    while true {
+                        let c = next.add(1) - 1
+                        if c >= chunks { break }
+                        run(c)
+                    }
+                }
+            }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: chunks, execute: run)
         }
         let result = Array(storage)
         _ = storage.baseAddress!.deinitialize(count: n)
