@@ -29,28 +29,29 @@ public enum Hex {
     }
 
     static func decode(utf8 u: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let n = u.count / 2
         guard u.count % 2 == 0 else { return nil }
-        var ok = true
-        let out = [UInt8](unsafeUninitializedCapacity: u.count / 2) { buf, n in
-            var i = 0, o = 0
-            while i < u.count {
-                guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { ok = false; break }
-                buf[o] = hi << 4 | lo
-                i += 2
-                o += 1
+        guard n > 0, let src = u.baseAddress else { return [] }
+        // Malformed digits map to 0xff: or-ing every nibble shows them at the end, no branch per digit.
+        var bad: UInt8 = 0
+        let out = nibbles.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: n) { buf, count in
+                for o in 0..<n {
+                    let hi = table[Int(src[2 * o])], lo = table[Int(src[2 * o + 1])]
+                    bad |= hi | lo
+                    buf[o] = hi << 4 | lo
+                }
+                count = n
             }
-            n = o
         }
-        return ok ? out : nil
+        return bad & 0xf0 == 0 ? out : nil
     }
 
-    @inline(__always)
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
-    }
+    /// The value of each hex digit (either case), 0xff for every other byte.
+    private static let nibbles: [UInt8] = {
+        var t = [UInt8](repeating: 0xff, count: 256)
+        for (i, c) in "0123456789abcdef".utf8.enumerated() { t[Int(c)] = UInt8(i) }
+        for (i, c) in "ABCDEF".utf8.enumerated() { t[Int(c)] = UInt8(10 + i) }
+        return t
+    }()
 }

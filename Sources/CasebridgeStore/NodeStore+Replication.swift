@@ -134,24 +134,39 @@ extension NodeStore {
     }
 
     /// The current versions of `recordIds`: from record_versions, else the single row of records.
+    ///
+    /// record_versions holds rows only for records with siblings or co-owners, and `writeApplied` marks exactly
+    /// those in their display row (`siblings` > 1 or `owners` not empty): the display rows are read first and
+    /// record_versions only for the records they mark, so a batch of new or single-version records costs one probe
+    /// per record instead of two.
     public func currentVersions(_ recordIds: Set<String>) throws -> [String: [StoredVersion]] {
         guard !recordIds.isEmpty else { return [:] }
-        let ids = Self.encodeTextArray(Array(recordIds))
         var out: [String: [StoredVersion]] = [:]
+        var display: [String: StoredVersion] = [:]
+        var marked: [String] = []
+        for r in try db.execute(
+            "SELECT record_id, origin, seq, version::text, deleted, owners::text, siblings FROM casebridge.records WHERE record_id = ANY($1::text[])",
+            [Self.encodeTextArray(Array(recordIds))]).rows {
+            let v = StoredVersion(
+                recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try Self.decodeVector(r[3]!), deleted: r[4] == "t",
+                owners: Self.decodeTextArray(r[5]))
+            if (Int(r[6] ?? "1") ?? 1) > 1 || !v.owners.isEmpty {
+                marked.append(v.recordId)
+                display[v.recordId] = v
+            } else {
+                out[v.recordId] = [v]
+            }
+        }
+        guard !marked.isEmpty else { return out }
         for r in try db.execute(
             "SELECT record_id, origin, seq, version::text, deleted, owners::text FROM casebridge.record_versions WHERE record_id = ANY($1::text[])",
-            [ids]).rows {
+            [Self.encodeTextArray(marked)]).rows {
             out[r[0]!, default: []].append(StoredVersion(
                 recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try Self.decodeVector(r[3]!), deleted: r[4] == "t",
                 owners: Self.decodeTextArray(r[5])))
         }
-        for r in try db.execute(
-            "SELECT record_id, origin, seq, version::text, deleted, owners::text FROM casebridge.records WHERE record_id = ANY($1::text[])",
-            [ids]).rows where out[r[0]!] == nil {
-            out[r[0]!] = [StoredVersion(
-                recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try Self.decodeVector(r[3]!), deleted: r[4] == "t",
-                owners: Self.decodeTextArray(r[5]))]
-        }
+        // A marked record without version rows (a mark left behind) is its display row.
+        for (id, v) in display where out[id] == nil { out[id] = [v] }
         return out
     }
 

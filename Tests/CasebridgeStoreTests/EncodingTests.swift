@@ -46,6 +46,16 @@ import Testing
         #expect(Hex.decode("abc") == nil)
         #expect(Hex.decode("0g") == nil)
         #expect(Hex.decode("zz00") == nil)
+        // Every byte value, in both cases; every ASCII character that is not a digit, in either place of a pair.
+        let all = (0...255).map(UInt8.init)
+        #expect(Hex.decode(Hex.encode(all)) == all)
+        #expect(Hex.decode(Hex.encode(all).uppercased()) == all)
+        let digits = Set("0123456789abcdefABCDEF".utf8)
+        for c in (0..<128).map(UInt8.init) where !digits.contains(c) {
+            let ch = String(decoding: [c], as: UTF8.self)
+            #expect(Hex.decode("a" + ch) == nil && Hex.decode(ch + "a") == nil && Hex.decode("00" + ch + "0") == nil, "\(c)")
+        }
+        #expect(Hex.decode("é0") == nil)
         let s = "xx0a0b"
         #expect(Hex.decode(s.dropFirst(2)) == [10, 11])
         let bytes: [UInt8] = (0...255).map { UInt8($0) }
