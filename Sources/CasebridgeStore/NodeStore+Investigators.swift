@@ -483,9 +483,9 @@ extension NodeStore {
     public func expunge(purged: [String], touched: [String]) throws {
         var targets = Set(purged)
         if !touched.isEmpty {
-            targets.formUnion(try db.execute(
+            targets.formUnion(try byKeys { try db.execute(
                 "SELECT record_id FROM casebridge.records WHERE purged AND record_id = ANY($1::text[])", [Self.encodeTextArray(touched)]
-            ).rows.compactMap { $0[0] })
+            ).rows.compactMap { $0[0] } })
         }
         guard !targets.isEmpty else { return }
         let t = Self.encodeTextArray(Array(targets))

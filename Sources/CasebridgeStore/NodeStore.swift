@@ -401,11 +401,11 @@ public final class NodeStore {
     /// change). A record's token rows carry the seq its row had when they were written (`upsertRecords` writes both
     /// together), so they are found through `tokens_record_seq`, one probe per record.
     func deleteTokens(recordIds ids: String) throws {
-        try db.execute(
+        try byKeys { try db.execute(
             """
             DELETE FROM casebridge.tokens t USING casebridge.records r
             WHERE r.record_id = ANY($1::text[]) AND t.record_seq = r.seq AND t.record_id = r.record_id
-            """, [ids])
+            """, [ids]) }
     }
 
     static func quoteIdentifier(_ name: String) -> String {
