@@ -112,6 +112,8 @@ echo "    converged in $(( ($(date +%s%N) - START) / 1000000 )) ms"
 FIRST=${NODES[0]}
 log "peers status at $FIRST"
 cb peers status --config "$WORK/$FIRST/casebridge.toml"
+log "node status at $FIRST (what it holds, and whether its token indexes fit the database cache)"
+cb status --config "$WORK/$FIRST/casebridge.toml"
 
 # Phone numbers of a subject of the first agency whom the truth file says another agency also holds.
 mapfile -t FOUND < <(python3 - "$WORK/data" "$FIRST" <<'EOF'

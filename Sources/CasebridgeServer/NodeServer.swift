@@ -111,6 +111,14 @@ public final class NodeServer: Sendable {
                 logger.debug("pseudonym epoch step waits for the publishing fence", metadata: ["reason": "\(e.reason)"])
             }
         }))
+        // Token indexes outgrowing the database's buffer cache slow everything down gradually: say so, hourly.
+        services.append(.init(service: PeriodicService("database cache check", every: 3600, logger: logger) {
+            [pool, logger] in
+            let sizes = try await pool.withStore { try $0.cacheSizes() }
+            if let advice = NodeStore.cacheAdvice(sharedBuffers: sizes.sharedBuffers, tokenIndexes: sizes.tokenIndexes) {
+                logger.warning("database cache too small", metadata: ["advice": "\(advice)"])
+            }
+        }))
         if let hook = cfg.investigators.alertHook {
             services.append(.init(service: AlertForwarder(pool: pool, hook: hook, logger: logger)))
         }

@@ -65,20 +65,26 @@ struct StatusCommand: AsyncParsableCommand {
             let (context, store, _) = try options.openNode()
             let c = try store.counts()
             let v = try store.vector()
+            let cache = try store.cacheSizes()
+            let advice = NodeStore.cacheAdvice(sharedBuffers: cache.sharedBuffers, tokenIndexes: cache.tokenIndexes)
             if format == .json {
                 struct Out: Encodable {
                     var nodeId: String; var agency: String; var keyId: String; var pseudonymEpoch: Int
                     var schema: Int; var privateCases: Int; var publishedRecords: Int; var tokens: Int; var logEntries: Int
                     var vector: [String: UInt64]
+                    var sharedBuffersBytes: Int; var tokenIndexBytes: Int; var warnings: [String]
                 }
                 try printJSON(Out(
                     nodeId: context.config.nodeId, agency: context.config.agency, keyId: context.signingKey.publicKey.keyIdHex,
                     pseudonymEpoch: context.pseudonymKey.epoch, schema: Migration.latestVersion, privateCases: c.privateCases,
-                    publishedRecords: c.records, tokens: c.tokens, logEntries: c.logEntries, vector: v.counters))
+                    publishedRecords: c.records, tokens: c.tokens, logEntries: c.logEntries, vector: v.counters,
+                    sharedBuffersBytes: cache.sharedBuffers, tokenIndexBytes: cache.tokenIndexes, warnings: advice.map { [$0] } ?? []))
             } else {
                 print("node \(context.config.nodeId) (\(context.config.agency)), signing key \(context.signingKey.publicKey.keyIdHex), pseudonym epoch \(context.pseudonymKey.epoch)")
                 print("schema \(Migration.latestVersion); \(c.privateCases) private case(s), \(c.records) published record(s), \(c.tokens) token(s), \(c.logEntries) log entr\(c.logEntries == 1 ? "y" : "ies")")
                 print("vector \(v)")
+                print("database cache: shared_buffers \(cache.sharedBuffers >> 20) MB, token indexes \(cache.tokenIndexes >> 20) MB")
+                if let advice { print("warning: \(advice)") }
             }
         }
     }

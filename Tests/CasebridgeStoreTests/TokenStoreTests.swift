@@ -131,4 +131,21 @@ import Testing
             #expect(after.index > before.index)
         }
     }
+
+    @Test func cacheAdviceOnlyWhenTheTokenIndexesOutgrowTheBufferCache() throws {
+        let t = try TestDatabase("cachesizes")
+        defer { t.drop() }
+        let store = try t.store()
+        try Migrator.migrate(store.db)
+        let sizes = try store.cacheSizes()
+        #expect(sizes.sharedBuffers >= 128 << 10)  // PostgreSQL's floor is 128 kB; the test cluster has its default
+        #expect(sizes.tokenIndexes > 0)  // the hash index's meta and bucket pages, the seq index's meta page
+        #expect(NodeStore.cacheAdvice(sharedBuffers: sizes.sharedBuffers, tokenIndexes: sizes.tokenIndexes) == nil)
+
+        #expect(NodeStore.cacheAdvice(sharedBuffers: 128 << 20, tokenIndexes: 128 << 20) == nil)
+        #expect(NodeStore.cacheAdvice(sharedBuffers: 0, tokenIndexes: 500 << 20) == nil)  // unknown cache: no guess
+        let advice = try #require(NodeStore.cacheAdvice(sharedBuffers: 128 << 20, tokenIndexes: (420 << 20) + 1))
+        #expect(advice.contains("token indexes (421 MB)") && advice.contains("shared_buffers 128 MB"))
+        #expect(advice.contains("above 841 MB"))
+    }
 }
