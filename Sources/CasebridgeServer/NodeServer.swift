@@ -114,8 +114,7 @@ public final class NodeServer: Sendable {
         // Token indexes outgrowing the database's buffer cache slow everything down gradually: say so, hourly.
         services.append(.init(service: PeriodicService("database cache check", every: 3600, logger: logger) {
             [pool, logger] in
-            let sizes = try await pool.withStore { try $0.cacheSizes() }
-            if let advice = NodeStore.cacheAdvice(sharedBuffers: sizes.sharedBuffers, tokenIndexes: sizes.tokenIndexes) {
+            if let advice = try await pool.withStore({ try $0.cacheSizes() }).advice {
                 logger.warning("database cache too small", metadata: ["advice": "\(advice)"])
             }
         }))

@@ -162,9 +162,7 @@ extension NodeStore {
         for r in try byKeys({ try db.execute(
             "SELECT record_id, origin, seq, version::text, deleted, owners::text, siblings FROM casebridge.records WHERE record_id = ANY($1::text[])",
             [Self.encodeTextArray(Array(recordIds))]).rows }) {
-            let v = StoredVersion(
-                recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try Self.decodeVector(r[3]!), deleted: r[4] == "t",
-                owners: Self.decodeTextArray(r[5]))
+            let v = try Self.storedVersion(r)
             if (Int(r[6] ?? "1") ?? 1) > 1 || !v.owners.isEmpty {
                 marked.append(v.recordId)
                 display[v.recordId] = v
@@ -176,13 +174,18 @@ extension NodeStore {
         for r in try byKeys({ try db.execute(
             "SELECT record_id, origin, seq, version::text, deleted, owners::text FROM casebridge.record_versions WHERE record_id = ANY($1::text[])",
             [Self.encodeTextArray(marked)]).rows }) {
-            out[r[0]!, default: []].append(StoredVersion(
-                recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try Self.decodeVector(r[3]!), deleted: r[4] == "t",
-                owners: Self.decodeTextArray(r[5])))
+            out[r[0]!, default: []].append(try Self.storedVersion(r))
         }
         // A marked record without version rows (a mark left behind) is its display row.
         for (id, v) in display where out[id] == nil { out[id] = [v] }
         return out
+    }
+
+    /// A version from a row of `record_id, origin, seq, version::text, deleted, owners::text`.
+    private static func storedVersion(_ r: [String?]) throws -> StoredVersion {
+        StoredVersion(
+            recordId: r[0]!, origin: r[1]!, seq: UInt64(r[2]!) ?? 0, version: try decodeVector(r[3]!), deleted: r[4] == "t",
+            owners: decodeTextArray(r[5]))
     }
 
     /// Stored entries at the given positions (for telling duplicates from equivocation, and sibling bodies).

@@ -508,33 +508,52 @@ public final class NodeStore {
             SELECT (SELECT count(*) FROM private.cases WHERE deleted_at IS NULL), (SELECT count(*) FROM casebridge.records WHERE NOT deleted),
                    (SELECT count(*) FROM casebridge.tokens), (SELECT count(*) FROM casebridge.origin_log)
             """).rows.first ?? []
-        func n(_ i: Int) -> Int { Int((i < r.count ? r[i] : nil) ?? "0") ?? 0 }
-        return (n(0), n(1), n(2), n(3))
+        return (Self.int(r, 0), Self.int(r, 1), Self.int(r, 2), Self.int(r, 3))
     }
 
-    /// The server's buffer cache (`shared_buffers`) and the size of the token table's indexes, in bytes.
-    public func cacheSizes() throws -> (sharedBuffers: Int, tokenIndexes: Int) {
+    /// Column `i` of a result row as an integer (0 when missing or NULL).
+    private static func int(_ row: [String?], _ i: Int) -> Int {
+        Int((i < row.count ? row[i] : nil) ?? "0") ?? 0
+    }
+
+    /// The server's buffer cache and what the token indexes need of it.
+    public struct CacheSizes: Sendable {
+        /// `shared_buffers`, in bytes (0 when unknown).
+        public var sharedBuffers: Int
+        /// The token table's indexes, in bytes.
+        public var tokenIndexes: Int
+
+        public init(sharedBuffers: Int, tokenIndexes: Int) {
+            self.sharedBuffers = sharedBuffers
+            self.tokenIndexes = tokenIndexes
+        }
+
+        /// What to tell an admin when the token indexes outgrow the buffer cache (nil while they fit).
+        ///
+        /// Every replicated or imported record inserts ~14 token rows at random places in the token indexes, and
+        /// every search probes them at random: once they no longer fit `shared_buffers`, each insertion reads and
+        /// evicts pages. Measured: replication of 1,000,000 entries from empty ran at 5,203 entries/s with
+        /// PostgreSQL's default 128 MB and 7,434/s with 2 GB (docs/performance.md).
+        public var advice: String? {
+            guard sharedBuffers > 0, tokenIndexes > sharedBuffers else { return nil }
+            return "the token indexes (\(Self.megabytes(tokenIndexes))) no longer fit PostgreSQL's buffer cache "
+                + "(shared_buffers \(Self.megabytes(sharedBuffers))): replication, import and search slow down as they grow; "
+                + "raise shared_buffers above \(Self.megabytes(tokenIndexes * 2)) (PostgreSQL's own advice is a quarter of the "
+                + "server's memory) and restart PostgreSQL"
+        }
+
+        /// `bytes` in whole megabytes, rounded up ("1 MB" for a few pages).
+        public static func megabytes(_ bytes: Int) -> String { "\((bytes + (1 << 20) - 1) >> 20) MB" }
+    }
+
+    /// The server's buffer cache (`shared_buffers`) and the size of the token table's indexes.
+    public func cacheSizes() throws -> CacheSizes {
         let r = try db.execute(
             """
             SELECT pg_size_bytes(current_setting('shared_buffers')),
                    coalesce((SELECT sum(pg_relation_size(indexrelid)) FROM pg_index WHERE indrelid = 'casebridge.tokens'::regclass), 0)
             """).rows.first ?? []
-        func n(_ i: Int) -> Int { Int((i < r.count ? r[i] : nil) ?? "0") ?? 0 }
-        return (n(0), n(1))
-    }
-
-    /// What to tell an admin when the token indexes outgrow the server's buffer cache (nil while they fit).
-    ///
-    /// Every replicated or imported record inserts ~14 token rows at random places in the token indexes, and
-    /// every search probes them at random: once they no longer fit `shared_buffers`, each insertion reads and evicts
-    /// pages. Measured: replication of 1,000,000 entries from empty ran at 5,203 entries/s with PostgreSQL's
-    /// default 128 MB and 7,434/s with 2 GB (docs/performance.md).
-    public static func cacheAdvice(sharedBuffers: Int, tokenIndexes: Int) -> String? {
-        guard sharedBuffers > 0, tokenIndexes > sharedBuffers else { return nil }
-        func mb(_ b: Int) -> String { "\((b + (1 << 20) - 1) >> 20) MB" }
-        return "the token indexes (\(mb(tokenIndexes))) no longer fit PostgreSQL's buffer cache (shared_buffers \(mb(sharedBuffers))): "
-            + "replication, import and search slow down as they grow; raise shared_buffers above \(mb(tokenIndexes * 2)) "
-            + "(PostgreSQL's own advice is a quarter of the server's memory) and restart PostgreSQL"
+        return CacheSizes(sharedBuffers: Self.int(r, 0), tokenIndexes: Self.int(r, 1))
     }
 
     static func decodeVector(_ json: String) throws -> VersionVector {

@@ -66,7 +66,7 @@ struct StatusCommand: AsyncParsableCommand {
             let c = try store.counts()
             let v = try store.vector()
             let cache = try store.cacheSizes()
-            let advice = NodeStore.cacheAdvice(sharedBuffers: cache.sharedBuffers, tokenIndexes: cache.tokenIndexes)
+            let advice = cache.advice
             if format == .json {
                 struct Out: Encodable {
                     var nodeId: String; var agency: String; var keyId: String; var pseudonymEpoch: Int
@@ -83,7 +83,7 @@ struct StatusCommand: AsyncParsableCommand {
                 print("node \(context.config.nodeId) (\(context.config.agency)), signing key \(context.signingKey.publicKey.keyIdHex), pseudonym epoch \(context.pseudonymKey.epoch)")
                 print("schema \(Migration.latestVersion); \(c.privateCases) private case(s), \(c.records) published record(s), \(c.tokens) token(s), \(c.logEntries) log entr\(c.logEntries == 1 ? "y" : "ies")")
                 print("vector \(v)")
-                print("database cache: shared_buffers \(cache.sharedBuffers >> 20) MB, token indexes \(cache.tokenIndexes >> 20) MB")
+                print("database cache: shared_buffers \(NodeStore.CacheSizes.megabytes(cache.sharedBuffers)), token indexes \(NodeStore.CacheSizes.megabytes(cache.tokenIndexes))")
                 if let advice { print("warning: \(advice)") }
             }
         }
