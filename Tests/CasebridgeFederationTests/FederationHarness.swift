@@ -55,8 +55,7 @@ final class TestNode: @unchecked Sendable {
         self.id = id
         agency = "Agency \(id)"
         db = try TestDatabase(id)
-        store = try db.store()
-        try Migrator.migrate(store.db)
+        store = try db.migratedStore()
         let key = SigningKey.generate()
         try store.registerNode(nodeId: id, agency: agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
         tlsDir = try ca.issue(id, validityDays: certificateDays)

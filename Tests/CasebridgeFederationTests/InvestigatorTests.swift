@@ -192,8 +192,7 @@ var searchBody: [String: Any] { [
 
     @Test func auditLogDetectsEditDeleteReorderAndRefusesChanges() throws {
         let db = try TestDatabase("audit")
-        let store = try db.store()
-        try Migrator.migrate(store.db)
+        let store = try db.migratedStore()
         let log = AuditLog()
         for i in 1...6 {
             try log.record(.init(actor: "ivan", role: "investigator", action: "search", outcome: "allowed", purpose: "HT-\(i): check", counts: ["hits": i]), store: store)

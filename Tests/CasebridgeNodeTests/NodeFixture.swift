@@ -17,8 +17,7 @@ final class NodeFixture {
     init(_ label: String, nodeId: String = "us-ca-sfpd", agency: String = "San Francisco PD", region: String = "US",
          pseudonymKey: PseudonymKey = PseudonymKey.generate(), publishRoles: Set<SubjectRole> = NodeConfig.defaultPublishRoles) throws {
         db = try TestDatabase(label)
-        store = try db.store()
-        try Migrator.migrate(store.db)
+        store = try db.migratedStore()
         let key = SigningKey.generate()
         try store.registerNode(nodeId: nodeId, agency: agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
         let cfg = NodeConfig(

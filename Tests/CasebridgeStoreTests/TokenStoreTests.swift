@@ -24,8 +24,7 @@ import Testing
     @Test func replacingDeletingAndExpungingTouchExactlyTheirRecordsTokens() throws {
         let t = try TestDatabase("tokenseq")
         defer { t.drop() }
-        let store = try t.store()
-        try Migrator.migrate(store.db)
+        let store = try t.migratedStore()
         // Two origins' records at the same seq, sharing a token: the seq alone does not tell them apart.
         try store.db.transaction {
             try store.upsertRecords(
@@ -84,8 +83,7 @@ import Testing
     @Test func tokenGroupsInAnyOrderGetTheirRecordsSeq() throws {
         let t = try TestDatabase("tokengroups")
         defer { t.drop() }
-        let store = try t.store()
-        try Migrator.migrate(store.db)
+        let store = try t.migratedStore()
         // Groups out of seq order, one group holding rows of two records, one empty group.
         try store.db.transaction {
             try store.upsertRecords(
@@ -106,8 +104,7 @@ import Testing
     @Test func currentVersionsOfABatchAreReadByIndex() throws {
         let t = try TestDatabase("currentidx")
         defer { t.drop() }
-        let store = try t.store()
-        try Migrator.migrate(store.db)
+        let store = try t.migratedStore()
         try store.db.execute(
             """
             INSERT INTO casebridge.records (record_id, origin, seq, case_ref, version, body_hash)
@@ -135,16 +132,15 @@ import Testing
     @Test func cacheAdviceOnlyWhenTheTokenIndexesOutgrowTheBufferCache() throws {
         let t = try TestDatabase("cachesizes")
         defer { t.drop() }
-        let store = try t.store()
-        try Migrator.migrate(store.db)
+        let store = try t.migratedStore()
         let sizes = try store.cacheSizes()
         #expect(sizes.sharedBuffers >= 128 << 10)  // PostgreSQL's floor is 128 kB; the test cluster has its default
         #expect(sizes.tokenIndexes > 0)  // the hash index's meta and bucket pages, the seq index's meta page
-        #expect(NodeStore.cacheAdvice(sharedBuffers: sizes.sharedBuffers, tokenIndexes: sizes.tokenIndexes) == nil)
+        #expect(sizes.advice == nil)
 
-        #expect(NodeStore.cacheAdvice(sharedBuffers: 128 << 20, tokenIndexes: 128 << 20) == nil)
-        #expect(NodeStore.cacheAdvice(sharedBuffers: 0, tokenIndexes: 500 << 20) == nil)  // unknown cache: no guess
-        let advice = try #require(NodeStore.cacheAdvice(sharedBuffers: 128 << 20, tokenIndexes: (420 << 20) + 1))
+        #expect(NodeStore.CacheSizes(sharedBuffers: 128 << 20, tokenIndexes: 128 << 20).advice == nil)
+        #expect(NodeStore.CacheSizes(sharedBuffers: 0, tokenIndexes: 500 << 20).advice == nil)  // unknown cache: no guess
+        let advice = try #require(NodeStore.CacheSizes(sharedBuffers: 128 << 20, tokenIndexes: (420 << 20) + 1).advice)
         #expect(advice.contains("token indexes (421 MB)") && advice.contains("shared_buffers 128 MB"))
         #expect(advice.contains("above 841 MB"))
     }

@@ -30,6 +30,13 @@ public final class TestDatabase {
     /// A store on this database.
     public func store() throws -> NodeStore { try NodeStore(conninfo: admin, database: name) }
 
+    /// A store on this database with every migration applied.
+    public func migratedStore() throws -> NodeStore {
+        let store = try store()
+        try Migrator.migrate(store.db)
+        return store
+    }
+
     public func drop() {
         if let c = try? PostgresConnection(conninfo: admin) {
             _ = try? c.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
