@@ -10,6 +10,7 @@ enum EmailNormalizer {
     private static func isForbiddenInLocal(_ u: Unicode.Scalar) -> Bool {
         switch u.value {
         case 0...0x20, 0x7F, 0x22, 0x28, 0x29, 0x2C, 0x3A, 0x3B, 0x3C, 0x3E, 0x40, 0x5B, 0x5C, 0x5D: return true
+        case 0x21..<0x80: return false
         default:
             let p = u.properties
             return p.isWhitespace || p.generalCategory == .control || p.generalCategory == .format
@@ -17,7 +18,13 @@ enum EmailNormalizer {
     }
 
     static func normalize(_ raw: String) throws -> String {
-        var s = try IdentifierText.prepare(raw, what: "email address").lowercased()
+        let prepared = try IdentifierText.prepare(raw, what: "email address")
+        return IdentifierText.isASCII(prepared) ? try normalizeASCII(prepared) : try normalizeUnicode(prepared)
+    }
+
+    /// `normalize` after `IdentifierText.prepare`, for any input (the tests hold it against `normalizeASCII`).
+    static func normalizeUnicode(_ prepared: String) throws -> String {
+        var s = prepared.lowercased()
         if s.hasPrefix("mailto:") { s.removeFirst(7) }
         // Ideographic and other full stops used as dots in IDN domains (UTS #46).
         if !IdentifierText.isASCII(s) {
@@ -73,5 +80,63 @@ enum EmailNormalizer {
         out += domain
         // Canonical composition so that precomposed and decomposed IDN spellings agree.
         return IdentifierText.isASCII(out) ? out : out.precomposedStringWithCompatibilityMapping
+    }
+
+    /// `normalize` for ASCII input, byte by byte: the same rules and the same errors in the same order, without the
+    /// Character-level splitting and Unicode property look-ups (most addresses in an import are ASCII).
+    static func normalizeASCII(_ prepared: String) throws -> String {
+        var b = Array(prepared.utf8)
+        for i in b.indices where b[i] >= 0x41 && b[i] <= 0x5A { b[i] |= 0x20 }
+        var start = 0
+        if b.count >= 7, b[0..<7].elementsEqual("mailto:".utf8) { start = 7 }
+        var at = -1
+        var ats = 0
+        for i in start..<b.count where b[i] == 0x40 {
+            ats += 1
+            if at < 0 { at = i }
+        }
+        guard ats == 1 else { throw invalid(ats == 0 ? "has no '@'" : "has more than one '@'") }
+        let local = b[start..<at]
+        var domain = b[(at + 1)...]
+        guard !local.isEmpty else { throw invalid("has an empty local part") }
+        guard local.count <= 64 else { throw invalid("has a local part longer than 64 bytes") }
+        for c in local {
+            switch c {
+            case 0...0x20, 0x7F, 0x22, 0x28, 0x29, 0x2C, 0x3A, 0x3B, 0x3C, 0x3E, 0x40, 0x5B, 0x5C, 0x5D:
+                throw invalid("has spaces or characters not allowed before the '@'")
+            default: continue
+            }
+        }
+        var doubleDot = false
+        var previous: UInt8 = 0
+        for c in local {
+            if c == 0x2E && previous == 0x2E { doubleDot = true }
+            previous = c
+        }
+        guard local.first != 0x2E, local.last != 0x2E, !doubleDot else {
+            throw invalid("has a misplaced dot before the '@'")
+        }
+        if domain.last == 0x2E { domain.removeLast() }
+        guard !domain.isEmpty, domain.count <= 253 else { throw invalid("has an empty or too long domain") }
+        let labels = domain.split(separator: 0x2E, omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { throw invalid("has a domain without a dot") }
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63 else { throw invalid("has an empty or too long domain label") }
+            guard label.first != 0x2D, label.last != 0x2D else {
+                throw invalid("has a domain label starting or ending with '-'")
+            }
+            for c in label where !((c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D) {
+                throw invalid("has characters not allowed in a domain name")
+            }
+        }
+        guard !labels[labels.count - 1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw invalid("has a numeric top-level domain")
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(local.count + 1 + domain.count)
+        out.append(contentsOf: local)
+        out.append(0x40)
+        out.append(contentsOf: domain)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -130,9 +130,32 @@ enum HandleNormalizer {
         return digits >= 4
     }
 
+    static let domainBytes: Set<[UInt8]> = Set(byDomain.keys.map { Array($0.utf8) })
+    static let hostPrefixBytes: [[UInt8]] = ["www.", "m.", "mobile.", "web.", "old."].map { Array($0.utf8) }
+
+    /// False when the ASCII text `h` is certainly not a URL for `fromURL`: it has no '/' (so no scheme and no path) and,
+    /// with the host prefix and port taken off as `fromURL` does, is not a known domain. Byte-wise, for the bulk of
+    /// handles, which are plain names.
+    static func mayBeURL(_ h: [UInt8]) -> Bool {
+        if h.contains(0x2F) { return true }
+        var host = h[...]
+        for prefix in hostPrefixBytes where host.starts(with: prefix) {
+            host = host.dropFirst(prefix.count)
+            break
+        }
+        if let colon = host.firstIndex(of: 0x3A) { host = host[..<colon] }
+        return domainBytes.contains(Array(host))
+    }
+
     /// When `h` is a profile URL ("https://www.instagram.com/jdoe/", "t.me/jdoe"), the handle in it.
     /// Returns nil when `h` is not a URL.
     static func fromURL(_ h: String, platform: Platform?) throws -> String? {
+        if IdentifierText.isASCII(h), !mayBeURL(Array(h.utf8)) { return nil }
+        return try parseURL(h, platform: platform)
+    }
+
+    /// `fromURL` without the byte-wise pre-check.
+    static func parseURL(_ h: String, platform: Platform?) throws -> String? {
         var rest = Substring(h)
         var hadScheme = false
         for scheme in ["https://", "http://"] where rest.hasPrefix(scheme) {

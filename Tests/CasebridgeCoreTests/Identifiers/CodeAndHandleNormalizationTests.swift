@@ -172,4 +172,28 @@ struct CodeAndHandleNormalizationTests {
         #expect(DateOrder(rawValue: "dmy") == .dmy)
         #expect(DateOrder.allCases.map(\.rawValue) == ["mdy", "dmy", "ymd"])
     }
+
+    /// The byte-wise pre-check never skips a handle that `fromURL` would read as a URL or refuse: wherever it says "not
+    /// a URL", the full parse (`parseURL`) returns nil too, for every platform.
+    @Test func urlPrecheckAgreesWithTheParser() {
+        var inputs = [
+            "jdoe", "j.doe", "ana_ruiz.92", "t.me", "t.me:8080", "www.t.me", "m.instagram.com", "instagram.com", "x.com:1",
+            "old.reddit.com", "reddit.com", "www.old.reddit.com", "mobile.twitter.com", "web.whatsapp.com", "fb.me", "wa.me",
+            "https://x.com/jdoe", "http:", "http:x.com", "t.me/jdoe", "www.", "m.", ":", "jdoe:1", "telegram.dog", "kik.me",
+        ]
+        let alphabet = Array("tme.:/wxcoa".unicodeScalars)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var s = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 1...10, using: &rng) { s.append(alphabet.randomElement(using: &rng)!) }
+            inputs.append(String(s))
+        }
+        for h in inputs where !HandleNormalizer.mayBeURL(Array(h.utf8)) {
+            for p in [nil] + HandleNormalizer.platforms.map(Optional.some) {
+                #expect((try? HandleNormalizer.parseURL(h, platform: p)) == .some(nil), "\(h) \(p?.name ?? "-")")
+            }
+        }
+        #expect(HandleNormalizer.mayBeURL(Array("www.t.me:443".utf8)))
+        #expect(!HandleNormalizer.mayBeURL(Array("jdoe.92".utf8)))
+    }
 }
