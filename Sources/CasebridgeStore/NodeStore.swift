@@ -201,7 +201,7 @@ public final class NodeStore {
 
     /// Upserts private cases (inside a transaction).
     public func upsertPrivateCases(_ rows: some Sequence<PrivateCaseRow>) throws {
-        try db.execute("CREATE TEMP TABLE tmp_cases (case_ref text, record_id text, data jsonb, raw_hash bytea) ON COMMIT DROP")
+        try db.execute("CREATE TEMP TABLE tmp_cases (case_ref text, record_id text, data json, raw_hash bytea) ON COMMIT DROP")
         let n = try db.copyIn("COPY tmp_cases (case_ref, record_id, data, raw_hash) FROM STDIN") { send in
             try Self.encodePrivateCases(rows, send: send)
         }

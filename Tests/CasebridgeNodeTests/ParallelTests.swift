@@ -26,4 +26,36 @@ struct ParallelTests {
         #expect(Set(threads) == [caller])
         #expect(Parallel.map([Int](), workers: 1) { $0 } == [])
     }
+
+    @Test(arguments: [1, 2, Int.max])
+    func prefetchStreamYieldsEveryChunkInOrderOffTheCallingThread(depth: Int) {
+        let caller = UInt(pthread_self())
+        let producedOn = Mutex<Set<UInt>>([])
+        let calls = Mutex(0)
+        let stream = PrefetchStream(depth: depth) { () -> [Int]? in
+            producedOn.withLock { _ = $0.insert(UInt(pthread_self())) }
+            let c = calls.withLock { n in n += 1; return n - 1 }
+            return c < 50 ? Array(c * 10..<(c + 1) * 10) : nil
+        }
+        defer { stream.close() }
+        #expect(Array(stream) == Array(0..<500))
+        #expect(calls.withLock { $0 } == 51)
+        #expect(!producedOn.withLock { $0 }.contains(caller))
+    }
+
+    @Test func prefetchStreamRunsAtMostDepthChunksAheadAndStopsWhenClosed() throws {
+        let calls = Mutex(0)
+        let stream = PrefetchStream(depth: 2) { () -> [Int]? in
+            calls.withLock { n in n += 1; return [n] }  // endless
+        }
+        #expect(stream.next() == 1)
+        Thread.sleep(forTimeInterval: 0.2)
+        // One chunk taken, two waiting: the producer waits for room before it computes another.
+        #expect(calls.withLock { $0 } == 3)
+        stream.close()
+        let after = calls.withLock { $0 }
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(calls.withLock { $0 } == after)
+        #expect(stream.next() == nil)
+    }
 }

@@ -151,10 +151,11 @@ public struct CaseImporter {
     /// Stores validated cases: writes private rows, and a signed entry for each case whose published record
     /// is new or changed, all in one transaction.
     ///
-    /// The work is pipelined: cases are pseudonymized chunk by chunk while the private rows of earlier chunks are
-    /// already streaming into the database, and entries are signed chunk by chunk while earlier ones are being
-    /// stored, so the database server and the client's cores work at the same time. `publishSeconds` is the
-    /// pseudonymizing stage (with the private rows' COPY), `storeSeconds` everything after it.
+    /// The work is pipelined so that the database server and the client's cores work at the same time: cases are
+    /// pseudonymized on a background thread, chunks ahead of the COPY that streams the private rows of earlier chunks;
+    /// then entries are signed on a background thread (one core) while the records and tokens are stored, and the
+    /// signed entries go into the origin log last. `publishSeconds` is the pseudonymizing stage (with the private
+    /// rows' COPY), `storeSeconds` everything after it.
     ///
     /// A reference whose case was purged is refused (`ImportRejected`, nothing written): the purge tombstone
     /// expunges whatever is published under that record id at every node, so the case needs a new reference.
@@ -179,35 +180,41 @@ public struct CaseImporter {
                         reason: "this reference belonged to a case that was purged; a purged reference cannot be re-used (import the case under a new reference)")
                 }.sorted { $0.line < $1.line })
             }
-            // Stage 1: pseudonymize; new cases' private rows go straight into the table.
-            try store.insertPrivateCases(ChunkStream { run.nextPreparedChunk() })
+            // Stage 1: pseudonymize (on a background thread, chunks ahead of the COPY); new cases' private rows go
+            // straight into the table.
+            let preparing = PrefetchStream(depth: 2) { run.nextPreparedChunk() }
+            defer { preparing.close() }
+            try store.insertPrivateCases(preparing)
+            preparing.close()
             if !run.updatedPrivate.isEmpty { try store.upsertPrivateCases(run.updatedPrivate) }
             t1 = Date()
-            // Stage 2: sign the new versions into the origin log.
-            try store.appendLog(origin: origin, ChunkStream { run.nextSignedChunk(head: head) })
-            progress?(.storing, 0, 1)
-            // Stage 3: record state and tokens.
+            // Stage 2: sign the new versions on a background thread (one core: the database server needs the other)
+            // while the records and tokens are stored; the log goes last.
+            let signing = PrefetchStream(depth: Int.max) { run.nextSignedChunk(head: head, workers: 1) }
+            defer { signing.close() }
             var records: [NodeStore.RecordRow] = []
-            var tokens: [NodeStore.TokenRow] = []
+            var tokens: [[NodeStore.TokenRow]] = []
             records.reserveCapacity(run.changed.count)
-            tokens.reserveCapacity(run.changed.reduce(0) { $0 + run.prepared[$1.index].tokens.count })
+            tokens.reserveCapacity(run.changed.count)
             for (i, change) in run.changed.enumerated() {
                 let p = run.prepared[change.index]
                 records.append(.init(
                     recordId: p.recordId, origin: origin, seq: head + UInt64(i) + 1, caseRef: p.caseRef,
                     version: change.version, deleted: false, bodyHash: p.bodyHash, record: p.record,
                     isNew: run.existing[p.caseRef] == nil))
-                tokens.append(contentsOf: p.tokens)
+                tokens.append(p.tokens)
             }
-            try store.upsertRecords(records, tokens: tokens)
+            try store.upsertRecords(records, tokenGroups: tokens)
             run.writtenTokens = tokens
+            progress?(.storing, 0, 1)
+            try store.appendLog(origin: origin, signing)
             if !run.changed.isEmpty {
                 try store.setVector(origin: origin, seq: head + UInt64(run.changed.count))
                 run.report.firstSeq = head + 1
                 run.report.lastSeq = head + UInt64(run.changed.count)
             }
-            run.report.entries = run.changed.count
             progress?(.storing, 1, 1)
+            run.report.entries = run.changed.count
         }
         if let last = run.report.lastSeq { Publishing.committed(context: context, head: last) }
         var report = run.report
@@ -218,7 +225,7 @@ public struct CaseImporter {
             let t2 = Date()
             do {
                 report.alerts = try store.db.transaction {
-                    try store.scanAlerts(changed: run.writtenTokens, selfId: origin, settings: context.alertSettings).count
+                    try store.scanAlerts(changedGroups: run.writtenTokens, selfId: origin, settings: context.alertSettings).count
                 }
             } catch {
                 logger.error("alert scan after import failed", metadata: ["error": "\(error)"])
@@ -236,7 +243,9 @@ public struct CaseImporter {
     }
 
     /// The state of one import's store stage, advanced chunk by chunk by the streams that feed the COPYs.
-    /// Used by one thread at a time (the one running the transaction); the chunks themselves run in parallel.
+    /// `nextPreparedChunk` and `nextSignedChunk` run on a `PrefetchStream`'s thread while the transaction's thread
+    /// waits for (stage 1) or only reads (stage 2: `changed`, `prepared`, `existing`) what they write; each chunk's
+    /// items run in parallel.
     final class StoreRun {
         static let chunkSize = 4096
 
@@ -244,8 +253,8 @@ public struct CaseImporter {
         let context: NodeContext
         let origin: String
         let progress: (@Sendable (ImportPhase, Int, Int) -> Void)?
-        /// Tokens written by the store stage, for the alert scan after the commit.
-        var writtenTokens: [NodeStore.TokenRow] = []
+        /// Tokens written by the store stage (one group per record), for the alert scan after the commit.
+        var writtenTokens: [[NodeStore.TokenRow]] = []
         /// The key valid for the seqs this run signs (from `Publishing.begin`).
         var key: SigningKey?
         let timestamp = Int64(Date().timeIntervalSince1970 * 1000)
@@ -308,8 +317,8 @@ public struct CaseImporter {
             return newRows
         }
 
-        /// Signs the next chunk of changed records as log entries (nil when all are done).
-        func nextSignedChunk(head: UInt64) -> [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)]? {
+        /// Signs the next chunk of changed records as log entries on `workers` threads (nil when all are done).
+        func nextSignedChunk(head: UInt64, workers: Int? = nil) -> [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)]? {
             guard nextChange < changed.count else { return nil }
             let lo = nextChange
             let hi = min(changed.count, lo + Self.chunkSize)
@@ -319,7 +328,7 @@ public struct CaseImporter {
             let now = timestamp
             let items = Array(changed[lo..<hi].enumerated()).map { (offset: lo + $0.offset, index: $0.element.index, version: $0.element.version) }
             let prepared = prepared
-            let out = Parallel.map(items, chunkSize: 256) { item in
+            let out = Parallel.map(items, chunkSize: 256, workers: workers) { item in
                 let p = prepared[item.index]
                 let seq = head + UInt64(item.offset) + 1
                 let entry = SignedEntry.make(

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Data-parallel helpers for CPU-bound import work (normalizing, hashing, signing) on all cores.
 public enum Parallel {
@@ -79,5 +80,76 @@ public struct ChunkStream<Element>: Sequence, IteratorProtocol {
         }
         defer { index += 1 }
         return chunk[index]
+    }
+}
+
+/// A sequence whose chunks are produced on a background thread, up to `depth` chunks ahead of the consumer.
+///
+/// Lets a consumer (a COPY to the database, on the transaction's thread) encode and send one chunk while the next ones
+/// are being computed, and lets work that a later statement needs (signing) run while earlier statements execute.
+/// `produce` runs only on the background thread, one call at a time, until it returns nil or the stream is closed;
+/// state it touches must not be used by other threads until `close()` returned (which waits for the thread to stop).
+public final class PrefetchStream<Element>: Sequence, IteratorProtocol, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [[Element]] = []
+    private var ended = false
+    private var closed = false
+    private var running = true
+    private var chunk: [Element] = []
+    private var index = 0
+
+    public init(depth: Int, _ produce: @escaping () -> [Element]?) {
+        precondition(depth >= 1)
+        nonisolated(unsafe) let produce = produce
+        let thread = Thread { [self] in
+            while true {
+                let next = produce()
+                condition.lock()
+                defer { condition.unlock() }
+                if let next { ready.append(next) } else { ended = true }
+                condition.broadcast()
+                while next != nil && ready.count >= depth && !closed { condition.wait() }
+                if closed || next == nil {
+                    running = false
+                    condition.broadcast()
+                    return
+                }
+            }
+        }
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    public func next() -> Element? {
+        while index == chunk.count {
+            condition.lock()
+            while ready.isEmpty && !ended && !closed { condition.wait() }
+            if ready.isEmpty || closed {
+                condition.unlock()
+                return nil
+            }
+            chunk = ready.removeFirst()
+            index = 0
+            condition.broadcast()
+            condition.unlock()
+        }
+        defer { index += 1 }
+        return chunk[index]
+    }
+
+    /// Stops the producer after its current chunk and waits until its thread is done; `next()` returns nil from then
+    /// on. Call it from the consuming thread; safe to call more than once.
+    public func close() {
+        chunk = []
+        index = 0
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    deinit {
+        close()
     }
 }
