@@ -8,6 +8,11 @@ enum NameNormalizer {
     static let digitsError = NormalizationError(code: "name.digits", reason: "name contains digits")
 
     static func normalize(given: String?, family: String?) throws -> String {
+        try normalize(given: given, family: family, latinFastPath: true)
+    }
+
+    /// `latinFastPath: false` sends all non-ASCII text through `foldUnicode` (the tests hold the two paths together).
+    static func normalize(given: String?, family: String?, latinFastPath: Bool) throws -> String {
         var t = NameTokens()
         var sawInput = false
         for part in [given, family] {
@@ -17,6 +22,8 @@ enum NameNormalizer {
             let hadContent: Bool
             if IdentifierText.isASCII(part) {
                 hadContent = try foldASCII(part, into: &t)
+            } else if latinFastPath, let folded = try foldLatin(part, into: &t) {
+                hadContent = folded
             } else {
                 hadContent = try foldUnicode(part, into: &t)
             }
@@ -61,6 +68,86 @@ enum NameNormalizer {
             default:
                 content = true
                 t.endToken()  // any other punctuation separates tokens
+            }
+        }
+        return content
+    }
+
+    // MARK: - Latin fast path
+
+    /// For U+0080..U+024F: the ASCII letters `foldUnicode` turns the scalar into when that is all it does (a Latin
+    /// letter with or without diacritics, or one with a transliteration such as ß -> ss), with the UTF-8 length of the
+    /// scalar's NFKC form; nil for every other scalar (marks, digits, punctuation, symbols, format characters, the
+    /// acute accent, letters that stay non-ASCII). Computed with the same Foundation calls `foldUnicode` makes.
+    private static let latinFolds: [(bytes: [UInt8], nfkcBytes: Int)?] = (0x80..<0x250).map { v -> (bytes: [UInt8], nfkcBytes: Int)? in
+        guard v != 0xB4, let u = Unicode.Scalar(UInt32(v)) else { return nil }
+        let nfkc = String(u).precomposedStringWithCompatibilityMapping
+        // The first scalar must be a letter (a base): then nothing composes with the scalar before it.
+        guard let first = nfkc.unicodeScalars.first, first.properties.isAlphabetic, !IdentifierText.isMark(first) else { return nil }
+        var out: [UInt8] = []
+        var sawBase = false
+        for f in nfkc.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars {
+            if f.value >= 0x61 && f.value <= 0x7A {
+                out.append(UInt8(f.value))
+                sawBase = true
+            } else if IdentifierText.isMark(f) {
+                guard sawBase else { return nil }  // dropped only after a Latin base
+            } else if f.value >= 0x80, !isJoiner(f.value), f.properties.isAlphabetic, f.value != 0x03C5,
+                let latin = NameTransliteration.latin(f.value), latin.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A })
+            {
+                switch f.properties.generalCategory {
+                case .lowercaseLetter, .uppercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
+                    out.append(contentsOf: latin.utf8)
+                    sawBase = true
+                default: return nil
+                }
+            } else {
+                return nil
+            }
+        }
+        return out.isEmpty ? nil : (out, nfkc.utf8.count)
+    }
+
+    /// Folds text made only of ASCII and `latinFolds` scalars (names written in Latin script with diacritics: the bulk
+    /// of non-ASCII names) byte by byte, with the result `foldUnicode` gives; nil, leaving `t` untouched, for any other
+    /// text. For such text NFKC, lower-casing and NFD work scalar by scalar (no scalar composes with or reorders
+    /// against its neighbours, the first of each is a base letter), so the table's per-scalar results concatenate.
+    private static func foldLatin(_ s: String, into t: inout NameTokens) throws -> Bool? {
+        var nfkcBytes = 0
+        for u in s.unicodeScalars {
+            let v = Int(u.value)
+            if v < 0x80 {
+                nfkcBytes += 1
+            } else if v < 0x250, let f = latinFolds[v - 0x80] {
+                nfkcBytes += f.nfkcBytes
+            } else {
+                return nil
+            }
+        }
+        if nfkcBytes > IdentifierText.maxInputBytes { throw IdentifierText.tooLong("name") }
+        var content = false
+        for u in s.unicodeScalars {
+            let v = Int(u.value)
+            if v >= 0x80 {
+                t.bytes.append(contentsOf: latinFolds[v - 0x80]!.bytes)
+                content = true
+                continue
+            }
+            let b = UInt8(v)
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                t.bytes.append(b)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                t.bytes.append(b | 0x20)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                throw digitsError
+            case UInt8(ascii: "'"), UInt8(ascii: "`"):
+                content = true
+            case 0...0x20, 0x7F:
+                t.endToken()
+            default:
+                content = true
+                t.endToken()
             }
         }
         return content

@@ -167,4 +167,42 @@ struct NameNormalizationTests {
             #expect(fast == slow, "byte \(b)")
         }
     }
+
+    /// The Latin fast path gives what the full Unicode path gives: every scalar U+0080..U+024F alone, between letters,
+    /// after a space and doubled, and 20,000 random names mixing ASCII, Latin-1, Latin Extended and a few scalars that
+    /// must leave the fast path (combining marks, the acute accent, Greek, Cyrillic, digits, punctuation).
+    @Test func latinFastPathAgreesWithTheUnicodePath() throws {
+        func outcome(_ given: String?, _ family: String?, fast: Bool) -> String {
+            do { return "ok:" + (try NameNormalizer.normalize(given: given, family: family, latinFastPath: fast)) } catch let e as NormalizationError {
+                return "error:\(e.code)"
+            } catch {
+                return "unexpected"
+            }
+        }
+        var names: [(String?, String?)] = []
+        for v in 0x80..<0x250 {
+            guard let u = Unicode.Scalar(UInt32(v)) else { continue }
+            let c = String(u)
+            names += [(c, nil), ("a\(c)b", "Doe"), ("Ana \(c)", c + c), (nil, "\(c)-\(c)x"), ("O'\(c)", "\(c)\u{301}")]
+        }
+        let pool = Array("aZ éÉüÜßøØłŁçÇñÑåÅæÆœŒðÞıİĳǅǈǲªºµ¹²½¨´¸\u{301}\u{AD}αβΣдЖ'-.,0".unicodeScalars)
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var g = String.UnicodeScalarView(), f = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...8, using: &rng) { g.append(pool.randomElement(using: &rng)!) }
+            for _ in 0..<Int.random(in: 1...8, using: &rng) { f.append(pool.randomElement(using: &rng)!) }
+            names.append((String(g), String(f)))
+        }
+        names.append((String(repeating: "é", count: 511), "x"))
+        names.append((String(repeating: "ǅ", count: 400), "x"))
+        var mismatches = 0
+        for (g, f) in names where outcome(g, f, fast: true) != outcome(g, f, fast: false) {
+            mismatches += 1
+            if mismatches <= 5 {
+                Issue.record("\(String(describing: g)) / \(String(describing: f)): \(outcome(g, f, fast: true)) vs \(outcome(g, f, fast: false))")
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(try name("José", "Müller-Lüdenscheidt") == "jose ludenscheidt muller")
+    }
 }
