@@ -109,6 +109,41 @@ import Testing
         #expect(try n.snapshot() == before)
     }
 
+    /// A JSONL file is validated chunk by chunk while earlier chunks are already being stored: a problem in a later
+    /// chunk still refuses the whole file, lists every problem (first chunk, last chunk, a duplicate across chunks),
+    /// and leaves nothing behind.
+    @Test func problemsInALaterChunkRefuseTheWholeFile() throws {
+        let n = try NodeFixture("chunks")
+        _ = try n.importJSONL([caseLine(ref: "KEEP-1")])
+        let before = try n.snapshot()
+        var lines = (1...8_500).map { caseLine(ref: "C-\($0)") }
+        // Only the last chunk is bad: the first two (4,096 cases each) are stored before it is validated.
+        lines[8_399] = caseLine(ref: "C-8400", caseType: "kidnapping")
+        let late = try #require(throws: ImportRejected.self) { try n.importJSONL(lines) }
+        #expect(late.issues.map { "\($0.line):\($0.field)" } == ["8400:caseType"])
+        #expect(try n.snapshot() == before)
+
+        lines[1] = "{not json"
+        lines[8_499] = caseLine(ref: "C-5")
+        let all = try #require(throws: ImportRejected.self) { try n.importJSONL(lines) }
+        #expect(all.issues.map { "\($0.line):\($0.field)" } == ["2:", "8400:caseType", "8500:caseRef"])
+        #expect(try n.snapshot() == before)
+
+        lines[1] = caseLine(ref: "C-2")
+        lines[8_399] = caseLine(ref: "C-8400")
+        lines[8_499] = caseLine(ref: "C-8500")
+        #expect(try n.importJSONL(lines).created == 8_500)
+    }
+
+    /// Input problems come before any other refusal: a fenced node still lists what is wrong with the file.
+    @Test func inputProblemsAreReportedBeforeAFence() throws {
+        let n = try NodeFixture("fencedinput")
+        try n.store.raiseFence(reason: "test", witnessHead: nil)
+        let rejected = try #require(throws: ImportRejected.self) { try n.importJSONL([caseLine(ref: "A-1"), "{not json"]) }
+        #expect(rejected.issues.map(\.line) == [2])
+        #expect(throws: PublishRefused.self) { try n.importJSONL([caseLine(ref: "A-1")]) }
+    }
+
     @Test func emptyFilesAndBlankLinesAreHandled() throws {
         let n = try NodeFixture("empty")
         #expect(throws: ImportRejected.self) { try n.importer.importFile(bytes: [], format: .jsonl, store: n.store) }
