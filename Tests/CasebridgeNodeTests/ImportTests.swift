@@ -109,15 +109,15 @@ import Testing
         #expect(try n.snapshot() == before)
     }
 
-    /// A JSONL file is validated chunk by chunk while earlier chunks are already being stored: a problem in a later
-    /// chunk still refuses the whole file, lists every problem (first chunk, last chunk, a duplicate across chunks),
-    /// and leaves nothing behind.
+    /// The import works in chunks of 4,096 cases (pseudonymized and stored while later ones are still being
+    /// prepared): a problem only in the last chunk still refuses the whole file, every problem is listed (first
+    /// chunk, last chunk, a duplicate across chunks), and nothing is left behind, however the stages are ordered.
     @Test func problemsInALaterChunkRefuseTheWholeFile() throws {
         let n = try NodeFixture("chunks")
         _ = try n.importJSONL([caseLine(ref: "KEEP-1")])
         let before = try n.snapshot()
         var lines = (1...8_500).map { caseLine(ref: "C-\($0)") }
-        // Only the last chunk is bad: the first two (4,096 cases each) are stored before it is validated.
+        // Only the last chunk is bad.
         lines[8_399] = caseLine(ref: "C-8400", caseType: "kidnapping")
         let late = try #require(throws: ImportRejected.self) { try n.importJSONL(lines) }
         #expect(late.issues.map { "\($0.line):\($0.field)" } == ["8400:caseType"])

@@ -49,12 +49,35 @@ struct ParallelTests {
             calls.withLock { n in n += 1; return [n] }  // endless
         }
         #expect(stream.next() == 1)
-        Thread.sleep(forTimeInterval: 0.2)
         // One chunk taken, two waiting: the producer waits for room before it computes another.
+        let deadline = Date().addingTimeInterval(10)
+        while calls.withLock({ $0 }) < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        Thread.sleep(forTimeInterval: 0.2)
         #expect(calls.withLock { $0 } == 3)
         stream.close()
         let after = calls.withLock { $0 }
         Thread.sleep(forTimeInterval: 0.1)
+        #expect(calls.withLock { $0 } == after)
+        #expect(stream.next() == nil)
+    }
+
+    /// A consumer that gives up (its COPY failed) closes the stream while the producer is inside `produce`: `close()`
+    /// waits for that call to end, and no call starts after it.
+    @Test func closingWhileTheProducerWorksWaitsForItAndStopsIt() {
+        let inside = Mutex(false)
+        let calls = Mutex(0)
+        let stream = PrefetchStream(depth: Int.max) { () -> [Int]? in
+            inside.withLock { $0 = true }
+            Thread.sleep(forTimeInterval: 0.05)
+            let n = calls.withLock { n in n += 1; return n }
+            inside.withLock { $0 = false }
+            return [n]
+        }
+        #expect(stream.next() == 1)
+        stream.close()
+        #expect(!inside.withLock { $0 })
+        let after = calls.withLock { $0 }
+        Thread.sleep(forTimeInterval: 0.2)
         #expect(calls.withLock { $0 } == after)
         #expect(stream.next() == nil)
     }

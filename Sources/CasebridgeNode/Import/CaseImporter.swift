@@ -153,7 +153,7 @@ public struct CaseImporter {
     ///
     /// The work is pipelined so that the database server and the client's cores work at the same time: cases are
     /// pseudonymized on a background thread, chunks ahead of the COPY that streams the private rows of earlier chunks;
-    /// then entries are signed on a background thread (one core) while the records and tokens are stored, and the
+    /// then entries are signed on a background thread (all cores but one) while the records and tokens are stored, and the
     /// signed entries go into the origin log last. `publishSeconds` is the pseudonymizing stage (with the private
     /// rows' COPY), `storeSeconds` everything after it.
     ///
@@ -188,9 +188,10 @@ public struct CaseImporter {
             preparing.close()
             if !run.updatedPrivate.isEmpty { try store.upsertPrivateCases(run.updatedPrivate) }
             t1 = Date()
-            // Stage 2: sign the new versions on a background thread (one core: the database server needs the other)
-            // while the records and tokens are stored; the log goes last.
-            let signing = PrefetchStream(depth: Int.max) { run.nextSignedChunk(head: head, workers: 1) }
+            // Stage 2: sign the new versions on a background thread (all cores but one: the database server needs
+            // one) while the records and tokens are stored; the log goes last.
+            let signers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+            let signing = PrefetchStream(depth: Int.max) { run.nextSignedChunk(head: head, workers: signers) }
             defer { signing.close() }
             var records: [NodeStore.RecordRow] = []
             var tokens: [[NodeStore.TokenRow]] = []

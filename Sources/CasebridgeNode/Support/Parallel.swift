@@ -89,6 +89,8 @@ public struct ChunkStream<Element>: Sequence, IteratorProtocol {
 /// are being computed, and lets work that a later statement needs (signing) run while earlier statements execute.
 /// `produce` runs only on the background thread, one call at a time, until it returns nil or the stream is closed;
 /// state it touches must not be used by other threads until `close()` returned (which waits for the thread to stop).
+/// Always `close()` a stream (a `defer` right after creating it): the thread holds the stream until it stops, and a
+/// producer that is `depth` chunks ahead waits until the consumer takes one or the stream is closed.
 public final class PrefetchStream<Element>: Sequence, IteratorProtocol, @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [[Element]] = []
@@ -149,7 +151,4 @@ public final class PrefetchStream<Element>: Sequence, IteratorProtocol, @uncheck
         condition.unlock()
     }
 
-    deinit {
-        close()
-    }
 }
