@@ -49,6 +49,11 @@ struct BenchCommand: AsyncParsableCommand {
             var signAndStoreSeconds: Double
             var entries: Int
             var tokens: Int
+            /// CPU time of this process during the first import (all threads).
+            var clientCPUSeconds: Double
+            /// CPU time of the PostgreSQL cluster's processes during the first import (backend, parallel index-build
+            /// workers, WAL writer...), from /proc; nil when the server's processes cannot be read (another machine).
+            var serverCPUSeconds: Double?
             var reimportUnchangedSeconds: Double
             var reimportRecordsPerSecond: Double
             var ceilings: Ceilings
@@ -89,7 +94,12 @@ struct BenchCommand: AsyncParsableCommand {
                 let importer = CaseImporter(context: context, logger: logger)
                 let display = ProgressDisplay(enabled: isatty(2) == 1 && format == .text)
                 say("importing into scratch database \(dbName)...")
+                let serverPid = try store.db.execute("SELECT pg_backend_pid()").scalar.flatMap { Int32($0) }
+                let clientBefore = Self.processCPUSeconds()
+                let serverBefore = serverPid.flatMap(ServerCPU.init(backend:))
                 let first = try importer.importFile(bytes: jsonl, format: .jsonl, store: store) { p, d, t in display.update(p.rawValue, d, t) }
+                let clientCPU = Self.processCPUSeconds() - clientBefore
+                let serverCPU = serverBefore.flatMap { before in ServerCPU(backend: serverPid!).map { $0.seconds - before.seconds } }
                 display.finish()
                 say("re-importing unchanged...")
                 let second = try importer.importFile(bytes: jsonl, format: .jsonl, store: store) { p, d, t in display.update(p.rawValue, d, t) }
@@ -101,6 +111,7 @@ struct BenchCommand: AsyncParsableCommand {
                     importSeconds: first.seconds, recordsPerSecond: Double(records) / first.seconds,
                     parseValidateSeconds: first.parseSeconds, pseudonymizeSeconds: first.publishSeconds,
                     signAndStoreSeconds: first.storeSeconds, entries: first.entries, tokens: tokens,
+                    clientCPUSeconds: clientCPU, serverCPUSeconds: serverCPU,
                     reimportUnchangedSeconds: second.seconds, reimportRecordsPerSecond: Double(records) / second.seconds,
                     ceilings: Self.ceilings())
                 if format == .json {
@@ -110,11 +121,49 @@ struct BenchCommand: AsyncParsableCommand {
                     print(String(format: "  %.0f records/s  (%.2f s: parse+validate %.2f s, pseudonymize %.2f s, sign+store %.2f s)",
                                  result.recordsPerSecond, first.seconds, first.parseSeconds, first.publishSeconds, first.storeSeconds))
                     print("  \(first.entries) signed entries, \(tokens) tokens")
+                    print(String(format: "  CPU: client %.2f s, PostgreSQL %@ (less noisy than the wall-clock rate on a shared machine)",
+                                 clientCPU, serverCPU.map { String(format: "%.2f s", $0) } ?? "not readable"))
                     print(String(format: "  re-import unchanged: %.0f records/s (%.2f s, %d entries)", result.reimportRecordsPerSecond, second.seconds, second.entries))
                     print(String(format: "  ceilings per core: Ed25519 sign %.0f/s, verify %.0f/s, keyed BLAKE2b (32 B) %.0f/s",
                                  result.ceilings.ed25519SignPerSecondPerCore, result.ceilings.ed25519VerifyPerSecondPerCore,
                                  result.ceilings.blake2bKeyed32BytesPerSecondPerCore))
                 }
+            }
+        }
+
+        /// User + system CPU time of this process so far.
+        static func processCPUSeconds() -> Double {
+            var u = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+        }
+
+        /// CPU time used by a PostgreSQL cluster on this machine: its postmaster (found as the parent of `backend`) with
+        /// the children it has reaped (backends and parallel workers that have exited), plus its live children.
+        struct ServerCPU {
+            var seconds: Double
+
+            init?(backend: Int32) {
+                guard let b = Self.stat(backend), let postmaster = Int32(b[1]), let pm = Self.stat(postmaster) else { return nil }
+                let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+                func ticks(_ f: [String], _ range: ClosedRange<Int>) -> Double { range.reduce(0) { $0 + (Double(f[$1]) ?? 0) } }
+                // Fields after the command name: [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
+                var total = ticks(pm, 11...14)
+                let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+                for name in procs {
+                    guard let pid = Int32(name), pid != postmaster, let f = Self.stat(pid), f[1] == String(postmaster) else { continue }
+                    total += ticks(f, 11...12)
+                }
+                seconds = total / tick
+            }
+
+            /// The fields of /proc/PID/stat after the command name (which may hold spaces), starting with the state.
+            static func stat(_ pid: Int32) -> [String]? {
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                    let close = text.lastIndex(of: ")")
+                else { return nil }
+                let fields = text[text.index(after: close)...].split(separator: " ").map(String.init)
+                return fields.count > 14 ? fields : nil
             }
         }
 
