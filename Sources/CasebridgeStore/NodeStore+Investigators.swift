@@ -277,13 +277,9 @@ extension NodeStore {
     /// changed records' strong tokens and probes only the index of this node's own tokens (for changes from
     /// peers) or the full token index (for this node's own changes): its cost follows the number of changed
     /// tokens and actual matches, not how often a token occurs elsewhere in the federation.
-    @discardableResult
-    public func scanAlerts(changed tokens: [TokenRow], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
-        try scanAlerts(changedGroups: [tokens], selfId: selfId, settings: settings)
-    }
-
-    /// `scanAlerts(changed:selfId:settings:)` with the changed token rows in groups (one per record, as a batch
-    /// of replicated records holds them).
+    ///
+    /// `groups` holds the changed token rows in groups (one per record, as an import or a batch of replicated
+    /// records holds them).
     @discardableResult
     public func scanAlerts(changedGroups groups: [[TokenRow]], selfId: String, settings: AlertScanSettings) throws -> [Int64] {
         guard groups.contains(where: { !$0.isEmpty }) else { return [] }

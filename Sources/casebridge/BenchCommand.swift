@@ -99,7 +99,7 @@ struct BenchCommand: AsyncParsableCommand {
                 let serverBefore = serverPid.flatMap(ServerCPU.init(backend:))
                 let first = try importer.importFile(bytes: jsonl, format: .jsonl, store: store) { p, d, t in display.update(p.rawValue, d, t) }
                 let clientCPU = Self.processCPUSeconds() - clientBefore
-                let serverCPU = serverBefore.flatMap { before in ServerCPU(backend: serverPid!).map { $0.seconds - before.seconds } }
+                let serverCPU = serverPid.flatMap { pid in serverBefore.flatMap { before in ServerCPU(backend: pid).map { $0.seconds - before.seconds } } }
                 display.finish()
                 say("re-importing unchanged...")
                 let second = try importer.importFile(bytes: jsonl, format: .jsonl, store: store) { p, d, t in display.update(p.rawValue, d, t) }

@@ -17,6 +17,12 @@ enum EmailNormalizer {
         }
     }
 
+    /// ASCII characters allowed in a domain label (after lower-casing): a-z, 0-9, '-'.
+    @inline(__always)
+    private static func isDomainASCII(_ v: UInt32) -> Bool {
+        (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || v == 0x2D
+    }
+
     static func normalize(_ raw: String) throws -> String {
         let prepared = try IdentifierText.prepare(raw, what: "email address")
         return IdentifierText.isASCII(prepared) ? try normalizeASCII(prepared) : try normalizeUnicode(prepared)
@@ -58,7 +64,7 @@ enum EmailNormalizer {
                 let v = u.value
                 let ok: Bool
                 if v < 0x80 {
-                    ok = (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) || v == 0x2D
+                    ok = isDomainASCII(v)
                 } else {
                     switch u.properties.generalCategory {
                     case .lowercaseLetter, .uppercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
@@ -100,12 +106,8 @@ enum EmailNormalizer {
         var domain = b[(at + 1)...]
         guard !local.isEmpty else { throw invalid("has an empty local part") }
         guard local.count <= 64 else { throw invalid("has a local part longer than 64 bytes") }
-        for c in local {
-            switch c {
-            case 0...0x20, 0x7F, 0x22, 0x28, 0x29, 0x2C, 0x3A, 0x3B, 0x3C, 0x3E, 0x40, 0x5B, 0x5C, 0x5D:
-                throw invalid("has spaces or characters not allowed before the '@'")
-            default: continue
-            }
+        guard !local.contains(where: { isForbiddenInLocal(Unicode.Scalar($0)) }) else {
+            throw invalid("has spaces or characters not allowed before the '@'")
         }
         var doubleDot = false
         var previous: UInt8 = 0
@@ -125,9 +127,7 @@ enum EmailNormalizer {
             guard label.first != 0x2D, label.last != 0x2D else {
                 throw invalid("has a domain label starting or ending with '-'")
             }
-            for c in label where !((c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D) {
-                throw invalid("has characters not allowed in a domain name")
-            }
+            guard label.allSatisfy({ isDomainASCII(UInt32($0)) }) else { throw invalid("has characters not allowed in a domain name") }
         }
         guard !labels[labels.count - 1].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             throw invalid("has a numeric top-level domain")

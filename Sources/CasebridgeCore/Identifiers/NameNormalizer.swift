@@ -51,26 +51,31 @@ enum NameNormalizer {
     @inline(__always)
     private static func foldASCIIBytes(_ buf: UnsafeBufferPointer<UInt8>, into t: inout NameTokens) throws -> Bool {
         var content = false
-        for b in buf {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                t.bytes.append(b)
-                content = true
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                t.bytes.append(b | 0x20)
-                content = true
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                throw digitsError
-            case UInt8(ascii: "'"), UInt8(ascii: "`"):
-                content = true  // apostrophes join: O'Brien -> obrien
-            case 0...0x20, 0x7F:
-                t.endToken()
-            default:
-                content = true
-                t.endToken()  // any other punctuation separates tokens
-            }
-        }
+        for b in buf where try foldASCIIByte(b, into: &t) { content = true }
         return content
+    }
+
+    /// Folds one ASCII byte into `t` (the rule every path applies to ASCII): letters lower-cased, digits refused,
+    /// apostrophes dropped (they join: O'Brien -> obrien), blanks and other punctuation end the token. Returns whether
+    /// the byte counts as content (anything but a blank).
+    @inline(__always)
+    private static func foldASCIIByte(_ b: UInt8, into t: inout NameTokens) throws -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"):
+            t.bytes.append(b)
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            t.bytes.append(b | 0x20)
+        case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            throw digitsError
+        case UInt8(ascii: "'"), UInt8(ascii: "`"):
+            break
+        case 0...0x20, 0x7F:
+            t.endToken()
+            return false
+        default:
+            t.endToken()  // any other punctuation separates tokens
+        }
+        return true
     }
 
     // MARK: - Latin fast path
@@ -133,22 +138,7 @@ enum NameNormalizer {
                 content = true
                 continue
             }
-            let b = UInt8(v)
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                t.bytes.append(b)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                t.bytes.append(b | 0x20)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                throw digitsError
-            case UInt8(ascii: "'"), UInt8(ascii: "`"):
-                content = true
-            case 0...0x20, 0x7F:
-                t.endToken()
-            default:
-                content = true
-                t.endToken()
-            }
+            if try foldASCIIByte(UInt8(v), into: &t) { content = true }
         }
         return content
     }
@@ -181,23 +171,8 @@ enum NameNormalizer {
             defer { if !IdentifierText.isMark(u) { previousBase = u.value } }
             let v = u.value
             if v < 0x80 {
-                let b = UInt8(v)
                 lastBaseIsLatin = true  // a mark after ASCII is dropped (after a separator: an orphan)
-                switch b {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                    t.bytes.append(b)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    t.bytes.append(b | 0x20)
-                case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    throw digitsError
-                case UInt8(ascii: "'"), UInt8(ascii: "`"):
-                    content = true
-                case 0...0x20, 0x7F:
-                    t.endToken()
-                default:
-                    content = true
-                    t.endToken()
-                }
+                if try foldASCIIByte(UInt8(v), into: &t) { content = true }
                 continue
             }
             if isJoiner(v) {

@@ -59,30 +59,6 @@ private final class ProgressCounter: @unchecked Sendable {
     }
 }
 
-/// A sequence produced chunk by chunk on demand: `produce` returns the next chunk, or nil at the end.
-///
-/// Lets a consumer (a COPY to the database) start on the first chunk while later ones are not computed yet, so
-/// the database server works while the client computes.
-public struct ChunkStream<Element>: Sequence, IteratorProtocol {
-    private let produce: () -> [Element]?
-    private var chunk: [Element] = []
-    private var index = 0
-
-    public init(_ produce: @escaping () -> [Element]?) {
-        self.produce = produce
-    }
-
-    public mutating func next() -> Element? {
-        while index == chunk.count {
-            guard let c = produce() else { return nil }
-            chunk = c
-            index = 0
-        }
-        defer { index += 1 }
-        return chunk[index]
-    }
-}
-
 /// A sequence whose chunks are produced on a background thread, up to `depth` chunks ahead of the consumer.
 ///
 /// Lets a consumer (a COPY to the database, on the transaction's thread) encode and send one chunk while the next ones
@@ -150,5 +126,4 @@ public final class PrefetchStream<Element>: Sequence, IteratorProtocol, @uncheck
         while running { condition.wait() }
         condition.unlock()
     }
-
 }

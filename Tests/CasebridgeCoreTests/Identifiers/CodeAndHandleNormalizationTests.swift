@@ -181,13 +181,7 @@ struct CodeAndHandleNormalizationTests {
             "old.reddit.com", "reddit.com", "www.old.reddit.com", "mobile.twitter.com", "web.whatsapp.com", "fb.me", "wa.me",
             "https://x.com/jdoe", "http:", "http:x.com", "t.me/jdoe", "www.", "m.", ":", "jdoe:1", "telegram.dog", "kik.me",
         ]
-        let alphabet = Array("tme.:/wxcoa".unicodeScalars)
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            var s = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 1...10, using: &rng) { s.append(alphabet.randomElement(using: &rng)!) }
-            inputs.append(String(s))
-        }
+        inputs += randomStrings(20_000, from: "tme.:/wxcoa", lengths: 1...10)
         for h in inputs where !HandleNormalizer.mayBeURL(Array(h.utf8)) {
             for p in [nil] + HandleNormalizer.platforms.map(Optional.some) {
                 #expect((try? HandleNormalizer.parseURL(h, platform: p)) == .some(nil), "\(h) \(p?.name ?? "-")")

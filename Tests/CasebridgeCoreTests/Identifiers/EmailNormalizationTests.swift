@@ -81,13 +81,7 @@ struct EmailNormalizationTests {
             "a@" + Array(repeating: String(repeating: "b", count: 50), count: 5).joined(separator: ".") + ".c",
             "a@" + Array(repeating: String(repeating: "b", count: 60), count: 5).joined(separator: ".") + ".c",
         ]
-        let alphabet = Array("aZ9.@-_ :m\"<+".unicodeScalars)
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            var s = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 1...12, using: &rng) { s.append(alphabet.randomElement(using: &rng)!) }
-            inputs.append(String(s))
-        }
+        inputs += randomStrings(20_000, from: "aZ9.@-_ :m\"<+", lengths: 1...12)
         for raw in inputs {
             guard let prepared = try? IdentifierText.prepare(raw, what: "email address") else { continue }
             #expect(outcome(EmailNormalizer.normalizeASCII, prepared) == outcome(EmailNormalizer.normalizeUnicode, prepared), "\(raw)")
