@@ -50,7 +50,11 @@ import Testing
         let otherOrigins = Set(hits.filter { !$0.local }.map(\.origin))
         let expected = Set(link.cases.filter { $0.nodeId != nodes[0].id }.map(\.nodeId))
         #expect(!otherOrigins.intersection(expected).isEmpty, "hits: \(hits.map { "\($0.origin)/\($0.caseRef)" })")
-        // Peer status and metrics say so.
+        // Peer status and metrics say so, once node 0 has pulled each peer after converging (it may have converged
+        // through one peer while its last pull of the other predates it: the status follows at the next pull).
+        _ = try await eventually(timeout: 30) {
+            try PeersStatus.make(store: nodes[0].store).peers.allSatisfy { $0.lastSuccess != nil && $0.origins.allSatisfy { $0.behind == 0 } }
+        }
         let status = try PeersStatus.make(store: nodes[0].store)
         #expect(status.peers.count == 2)
         #expect(status.peers.allSatisfy { $0.lastSuccess != nil && $0.origins.allSatisfy { $0.behind == 0 } })
