@@ -265,18 +265,20 @@ extension NodeStore {
         return "'\(selfId)/%'"
     }
 
-    /// Creates the partial index over this node's own tokens that alert scans probe (idempotent).
-    public func ensureLocalTokenIndex(selfId: String) throws {
-        try db.execute("CREATE INDEX IF NOT EXISTS tokens_local ON casebridge.tokens (token) WHERE record_id LIKE \(Self.localPattern(selfId))")
+    /// Moves token rows of this node's own records written before the node was registered into `tokens_local`
+    /// (schema 12; idempotent, and a no-op on a fresh database).
+    func claimLocalTokens(selfId: String) throws {
+        try db.execute("UPDATE casebridge.tokens SET local = true WHERE NOT local AND record_id LIKE \(Self.localPattern(selfId))")
     }
 
     /// Raises the alerts that changes to `recordIds` call for: deconfliction between this node's cases and other
     /// origins' records, watch hits, movement. Returns the ids of new (or re-raised) alerts.
     ///
     /// Every alert involves one of this node's own cases (or one of its watches), so the scan starts from the
-    /// changed records' strong tokens and probes only the index of this node's own tokens (for changes from
-    /// peers) or the full token index (for this node's own changes): its cost follows the number of changed
-    /// tokens and actual matches, not how often a token occurs elsewhere in the federation.
+    /// changed records' strong tokens and probes only the token index of this node's own records (`tokens_local`,
+    /// for changes from peers) or that of other origins' records (`tokens_remote`, for this node's own changes):
+    /// its cost follows the number of changed tokens and actual matches, not how often a token occurs elsewhere in
+    /// the federation.
     ///
     /// `groups` holds the changed token rows in groups (one per record, as an import or a batch of replicated
     /// records holds them).
@@ -332,7 +334,7 @@ extension NodeStore {
                 """
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, l.record_id
-                FROM scan_tok c JOIN casebridge.tokens l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
+                FROM scan_tok c JOIN casebridge.tokens_local l ON l.token = c.token AND l.record_id <> c.record_id
                 WHERE c.record_id NOT LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }
@@ -341,7 +343,7 @@ extension NodeStore {
                 """
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, o.record_id
-                FROM scan_tok c JOIN casebridge.tokens o ON o.token = c.token AND o.record_id NOT LIKE \(local)
+                FROM scan_tok c JOIN casebridge.tokens_remote o ON o.token = c.token
                 WHERE c.record_id LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }

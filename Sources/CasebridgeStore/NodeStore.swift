@@ -9,6 +9,8 @@ public final class NodeStore {
     public let db: PostgresConnection
     /// Phase timings of the last `writeApplied` (for debug logs).
     public internal(set) var writeTimings: [String] = []
+    /// This node's record-id prefix once known (a node id never changes; see `registerNode`).
+    private var cachedLocalPrefix: String?
 
     /// Connects with a libpq conninfo string or URI.
     public init(conninfo: String, database: String? = nil) throws(PostgresError) {
@@ -33,8 +35,9 @@ public final class NodeStore {
                 INSERT INTO casebridge.signing_keys (key_id, origin, public_key) VALUES ($1::bytea, $2, $3::bytea)
                 ON CONFLICT (key_id) DO NOTHING
                 """, [PostgresText.byteaLiteral(keyId), nodeId, PostgresText.byteaLiteral(publicKey)])
-            try ensureLocalTokenIndex(selfId: nodeId)
+            try claimLocalTokens(selfId: nodeId)
         }
+        cachedLocalPrefix = nodeId + "/"
     }
 
     /// The node id this database belongs to, if initialized.
@@ -332,19 +335,24 @@ public final class NodeStore {
         let tokenCount = tokenGroups.reduce(0) { $0 + $1.count }
         guard tokenCount > 0 else { return }
         // Each token row carries the seq of its record's row (see `deleteTokens`). Rows go in the order of that seq:
-        // insertions into tokens_record_seq then walk its right edge in order instead of landing on a random leaf
-        // each; the token index is a hash index, which costs the same in any order (schema 9). Callers mostly hand
-        // the rows in that order already; a record's rows stay in their order.
+        // insertions into the record-seq indexes then walk their right edge in order instead of landing on a random
+        // leaf each; the remote partition's token index is a hash index, which costs the same in any order (schema
+        // 9). Callers mostly hand the rows in that order already; a record's rows stay in their order. Rows of this
+        // node's own records go into `tokens_local`, the others into `tokens_remote` (schema 12), each partition
+        // copied into directly.
+        let localPrefix = try localRecordPrefix()
         var seqOf: [String: UInt64] = [:]
         seqOf.reserveCapacity(records.count)
         for r in records { seqOf[r.recordId] = r.seq }
-        var order: [(seq: UInt64, group: Int32, index: Int32)] = []
+        var order: [(seq: UInt64, group: Int32, index: Int32, local: Bool)] = []
         order.reserveCapacity(tokenCount)
         var sorted = true
         var previous: UInt64 = 0
+        var localCount = 0
         for (g, rows) in tokenGroups.enumerated() {
             var lastRecord: String? = nil
             var lastSeq: UInt64 = 0
+            var lastLocal = false
             for i in rows.indices {
                 if rows[i].recordId != lastRecord {
                     lastRecord = rows[i].recordId
@@ -352,54 +360,70 @@ public final class NodeStore {
                         throw PostgresError(kind: .client, message: "a token row names a record that is not written with it")
                     }
                     lastSeq = seq
+                    lastLocal = localPrefix.map { rows[i].recordId.hasPrefix($0) } ?? false
                 }
                 if lastSeq < previous { sorted = false }
                 previous = lastSeq
-                order.append((lastSeq, Int32(g), Int32(i)))
+                if lastLocal { localCount += 1 }
+                order.append((lastSeq, Int32(g), Int32(i), lastLocal))
             }
         }
-        // A large load into a small table: building the indexes afterwards (one sort each) is several times cheaper
-        // than a million random B-tree insertions. Dropping them locks the table until commit, so this is kept for
-        // loads that at least double the table.
-        var rebuild: [String] = []
-        if tokenCount >= Self.tokenBulkLoadThreshold {
-            let held = try db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM casebridge.tokens LIMIT $1) t", [String(tokenCount)]).scalar
-            if let held, let n = Int(held), n < tokenCount {
-                let defs = try db.execute(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = 'tokens' ORDER BY indexname"
-                ).rows
-                for d in defs {
-                    guard let name = d[0], let def = d[1] else { continue }
-                    try db.execute("DROP INDEX casebridge.\(Self.quoteIdentifier(name))")
-                    rebuild.append(def)
-                }
-            }
-        }
-        // A bulk load without indexes has nothing to order for.
-        if !sorted && rebuild.isEmpty { order.sort { ($0.seq, $0.group, $0.index) < ($1.seq, $1.group, $1.index) } }
-        try db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
-            var enc = BinaryCopyEncoder(capacity: 1 << 21)
-            try tokenGroups.withUnsafeBufferPointer { groups in
-                for o in order {
-                    try groups[Int(o.group)].withUnsafeBufferPointer { rows in
-                        let t = rows.baseAddress! + Int(o.index)
-                        enc.row(fields: 7)
-                        enc.bytea(t.pointee.token); enc.int4(t.pointee.epoch); enc.text(t.pointee.recordId); enc.text(t.pointee.kind)
-                        enc.int2(t.pointee.subject); enc.text(t.pointee.role); enc.int8(Int64(o.seq))
-                        if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+        var sortedOrder = false
+        for (table, count, local) in [("tokens_local", localCount, true), ("tokens_remote", tokenCount - localCount, false)] where count > 0 {
+            // A large load into a small partition: building its indexes afterwards (one sort or one pass each) is
+            // several times cheaper than a million index insertions. Dropping them locks the partition until
+            // commit, so this is kept for loads that at least double it.
+            var rebuild: [String] = []
+            if count >= Self.tokenBulkLoadThreshold {
+                let held = try db.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM casebridge.\(table) LIMIT $1) t", [String(count)]).scalar
+                if let held, let n = Int(held), n < count {
+                    let defs = try db.execute(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = $1 ORDER BY indexname",
+                        [table]).rows
+                    for d in defs {
+                        guard let name = d[0], let def = d[1] else { continue }
+                        try db.execute("DROP INDEX casebridge.\(Self.quoteIdentifier(name))")
+                        rebuild.append(def)
                     }
                 }
             }
-            enc.finish()
-            try send(&enc.buffer)
+            // A bulk load without indexes has nothing to order for.
+            if !sorted && !sortedOrder && rebuild.isEmpty {
+                order.sort { ($0.seq, $0.group, $0.index) < ($1.seq, $1.group, $1.index) }
+                sortedOrder = true
+            }
+            try db.copyIn("COPY casebridge.\(table) (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
+                var enc = BinaryCopyEncoder(capacity: 1 << 21)
+                try tokenGroups.withUnsafeBufferPointer { groups in
+                    for o in order where o.local == local {
+                        try groups[Int(o.group)].withUnsafeBufferPointer { rows in
+                            let t = rows.baseAddress! + Int(o.index)
+                            enc.row(fields: 7)
+                            enc.bytea(t.pointee.token); enc.int4(t.pointee.epoch); enc.text(t.pointee.recordId); enc.text(t.pointee.kind)
+                            enc.int2(t.pointee.subject); enc.text(t.pointee.role); enc.int8(Int64(o.seq))
+                            if enc.buffer.count > 1 << 20 { try send(&enc.buffer) }
+                        }
+                    }
+                }
+                enc.finish()
+                try send(&enc.buffer)
+            }
+            for def in rebuild { try db.execute(def) }
         }
-        for def in rebuild { try db.execute(def) }
+    }
+
+    /// `<node id>/`, the prefix of this node's own record ids (nil before the node is registered); read once.
+    func localRecordPrefix() throws -> String? {
+        if let cachedLocalPrefix { return cachedLocalPrefix }
+        guard let id = try nodeId() else { return nil }
+        cachedLocalPrefix = id + "/"
+        return cachedLocalPrefix
     }
 
     /// Deletes the token rows of the records in `ids` (a text[] literal; inside a transaction, before their rows
     /// change). A record's token rows carry the seq its row had when they were written (`upsertRecords` writes both
-    /// together), so they are found through `tokens_record_seq`, one probe per record.
+    /// together), so they are found through the partitions' record-seq indexes, one probe per record.
     func deleteTokens(recordIds ids: String) throws {
         try byKeys { try db.execute(
             """
@@ -551,7 +575,8 @@ public final class NodeStore {
         let r = try db.execute(
             """
             SELECT pg_size_bytes(current_setting('shared_buffers')),
-                   coalesce((SELECT sum(pg_relation_size(indexrelid)) FROM pg_index WHERE indrelid = 'casebridge.tokens'::regclass), 0)
+                   coalesce((SELECT sum(pg_relation_size(indexrelid)) FROM pg_index
+                             WHERE indrelid IN ('casebridge.tokens_local'::regclass, 'casebridge.tokens_remote'::regclass)), 0)
             """).rows.first ?? []
         return CacheSizes(sharedBuffers: Self.int(r, 0), tokenIndexes: Self.int(r, 1))
     }

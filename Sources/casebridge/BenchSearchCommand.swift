@@ -96,7 +96,8 @@ struct SearchBench: AsyncParsableCommand {
             try Migrator.migrate(store.db)
             try store.registerNode(nodeId: cfg.nodeId, agency: cfg.agency, keyId: key.publicKey.keyId, publicKey: key.publicKey.bytes)
 
-            // Load: records by SQL, tokens by binary COPY with the token indexes built afterwards.
+            // Load: records by SQL, tokens (other origins' records: the remote partition) by binary COPY with that
+            // partition's indexes built afterwards.
             let t0 = Date()
             let n = records
             let pool = n * 3 / 4
@@ -114,11 +115,11 @@ struct SearchBench: AsyncParsableCommand {
             try store.db.execute(
                 "INSERT INTO casebridge.origin_status (origin, last_applied) VALUES ('bench-a', now()), ('bench-b', now()), ('bench-c', now())")
             let defs = try store.db.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = 'tokens'").rows
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'casebridge' AND tablename = 'tokens_remote'").rows
             for d in defs { try store.db.execute("DROP INDEX casebridge.\"\(d[0]!)\"") }
             let pz = context.pseudonymizer
             var tokenCount = 0
-            try store.db.copyIn("COPY casebridge.tokens (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
+            try store.db.copyIn("COPY casebridge.tokens_remote (token, epoch, record_id, kind, subject, role, record_seq) FROM STDIN WITH (FORMAT binary)") { send in
                 var enc = BinaryCopyEncoder(capacity: 1 << 21)
                 for i in 1...n {
                     let rid = "bench-\(["a", "b", "c"][i % 3])/CASE-\(i)"

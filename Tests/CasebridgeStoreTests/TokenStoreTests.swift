@@ -101,6 +101,107 @@ import Testing
         #expect(try store.db.execute("SELECT count(*) FROM casebridge.records WHERE record_id = 'a/A-3'").scalar == "0")
     }
 
+    /// Which partition each record's token rows are in: `record@L` or `record@R`, sorted.
+    static func partitions(_ db: PostgresConnection) throws -> [String] {
+        try db.execute(
+            """
+            SELECT record_id || '@L' FROM casebridge.tokens_local UNION ALL SELECT record_id || '@R' FROM casebridge.tokens_remote
+            ORDER BY 1
+            """).rows.map { $0[0]! }
+    }
+
+    static func indexes(_ db: PostgresConnection, _ table: String) throws -> [String] {
+        try db.execute(
+            """
+            SELECT i.relname || ':' || am.amname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+            WHERE x.indrelid = ('casebridge.' || $1)::regclass ORDER BY 1
+            """, [table]).rows.map { $0[0]! }
+    }
+
+    @Test func ownRecordsTokensGoToTheLocalPartitionOthersToTheRemoteOne() throws {
+        let t = try TestDatabase("tokenparts")
+        defer { t.drop() }
+        let store = try t.migratedStore()
+        // Written before the node is registered: nothing is local yet.
+        try store.db.transaction {
+            try store.upsertRecords([Self.row("a/A-1", seq: 1), Self.row("b/B-1", seq: 1)], tokens: [Self.token(1, "a/A-1"), Self.token(1, "b/B-1")])
+        }
+        #expect(try Self.partitions(store.db) == ["a/A-1@R", "b/B-1@R"])
+        // Registering as `a` claims a's rows; `ab/...` only shares the letter.
+        try store.registerNode(nodeId: "a", agency: "A", keyId: [UInt8](repeating: 7, count: 16), publicKey: [UInt8](repeating: 8, count: 32))
+        #expect(try Self.partitions(store.db) == ["a/A-1@L", "b/B-1@R"])
+        try store.db.transaction {
+            try store.upsertRecords(
+                [Self.row("a/A-2", seq: 2), Self.row("ab/X-1", seq: 1), Self.row("b/B-2", seq: 2)],
+                tokenGroups: [[Self.token(2, "a/A-2"), Self.token(3, "ab/X-1")], [Self.token(2, "b/B-2")]])
+        }
+        #expect(try Self.partitions(store.db) == ["a/A-1@L", "a/A-2@L", "ab/X-1@R", "b/B-1@R", "b/B-2@R"])
+        // Search reads both partitions: token 1 is held by a local and a remote record.
+        #expect(try store.findTokens([[UInt8](repeating: 1, count: 32)]).count == 2)
+        // A new version of a local record replaces its rows in the local partition only.
+        try store.db.transaction { try store.upsertRecords([Self.row("a/A-1", seq: 3)], tokens: [Self.token(4, "a/A-1")]) }
+        #expect(try Self.tokens(store.db, "a/A-1") == [4])
+        #expect(try Self.partitions(store.db) == ["a/A-1@L", "a/A-2@L", "ab/X-1@R", "b/B-1@R", "b/B-2@R"])
+        // Each partition has its own token index: a B-tree for own records (bulk-built), a hash index for the others.
+        #expect(try Self.indexes(store.db, "tokens_local") == ["tokens_local_record_seq:btree", "tokens_local_token:btree"])
+        #expect(try Self.indexes(store.db, "tokens_remote") == ["tokens_remote_record_seq:btree", "tokens_remote_token:hash"])
+    }
+
+    @Test func bulkLoadRebuildsOnlyThePartitionItFills() throws {
+        let t = try TestDatabase("tokenbulk")
+        defer { t.drop() }
+        let store = try t.migratedStore()
+        try store.registerNode(nodeId: "a", agency: "A", keyId: [UInt8](repeating: 7, count: 16), publicKey: [UInt8](repeating: 8, count: 32))
+        try store.db.transaction {
+            try store.upsertRecords([Self.row("b/B-1", seq: 1)], tokens: [Self.token(9, "b/B-1")])
+        }
+        func indexOids(_ table: String) throws -> [[String?]] {
+            try store.db.execute("SELECT indexrelid FROM pg_index WHERE indrelid = ('casebridge.' || $1)::regclass ORDER BY 1", [table]).rows
+        }
+        let remoteIndexes = try indexOids("tokens_remote")
+        let localIndexes = try indexOids("tokens_local")
+        // Enough local rows to take the bulk path (indexes dropped, COPY, indexes rebuilt) in one transaction.
+        let n = NodeStore.tokenBulkLoadThreshold / 10 + 1
+        let records = (1...n).map { Self.row("a/A-\($0)", seq: UInt64($0)) }
+        let groups = (1...n).map { i in (0..<10).map { k in
+            NodeStore.TokenRow(token: [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8), UInt8(k)] + [UInt8](repeating: 5, count: 29), epoch: 1,
+                               recordId: "a/A-\(i)", kind: "phone", subject: 0, role: nil) } }
+        try store.db.transaction { try store.upsertRecords(records, tokenGroups: groups) }
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.tokens_local").scalar == String(n * 10))
+        #expect(try Self.indexes(store.db, "tokens_local") == ["tokens_local_record_seq:btree", "tokens_local_token:btree"])
+        // The local partition's indexes were rebuilt (new index objects), the remote partition's left alone.
+        #expect(try indexOids("tokens_local") != localIndexes)
+        #expect(try indexOids("tokens_remote") == remoteIndexes)
+        let probe = groups[n / 2][3].token
+        #expect(try store.findTokens([probe]).map(\.recordId) == ["a/A-\(n / 2 + 1)"])
+    }
+
+    @Test func migrationSplitsTokenRowsByTheNodesOwnRecords() throws {
+        let t = try TestDatabase("tokensplit")
+        defer { t.drop() }
+        let db = try t.connect()
+        try Migrator.migrate(db, migrations: Migration.all.filter { $0.version < 12 })
+        try db.execute("INSERT INTO casebridge.node (node_id, agency) VALUES ('a', 'A')")
+        try db.execute(
+            """
+            INSERT INTO casebridge.records (record_id, origin, seq, case_ref, version, body_hash)
+            VALUES ('a/A-1', 'a', 3, 'A-1', '{"a":3}', '\\x01'), ('b/B-1', 'b', 4, 'B-1', '{"b":4}', '\\x01')
+            """)
+        try db.execute(
+            """
+            INSERT INTO casebridge.tokens (token, epoch, record_id, kind, subject, record_seq)
+            VALUES ('\\x01', 1, 'a/A-1', 'phone', 0, 3), ('\\x02', 1, 'a/A-1', 'email', 0, 3), ('\\x03', 1, 'b/B-1', 'phone', 0, 4)
+            """)
+        try Migrator.migrate(db)
+        #expect(try Self.partitions(db) == ["a/A-1@L", "a/A-1@L", "b/B-1@R"])
+        #expect(try db.execute("SELECT count(*) FROM pg_class WHERE relname = 'tokens_before_12'").scalar == "0")
+        #expect(try Self.indexes(db, "tokens_local") == ["tokens_local_record_seq:btree", "tokens_local_token:btree"])
+        #expect(try Self.indexes(db, "tokens_remote") == ["tokens_remote_record_seq:btree", "tokens_remote_token:hash"])
+        let store = try t.store()
+        try store.db.transaction { try store.deleteRecordState(["a/A-1"]) }
+        #expect(try Self.partitions(db) == ["b/B-1@R"])
+    }
+
     @Test func currentVersionsOfABatchAreReadByIndex() throws {
         let t = try TestDatabase("currentidx")
         defer { t.drop() }
