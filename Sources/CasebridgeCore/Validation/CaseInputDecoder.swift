@@ -20,14 +20,51 @@ public enum CaseInputDecoder {
         return (d.issues.isEmpty ? input : nil, d.issues)
     }
 
+    /// Where a field is, rendered only when an issue names it: at most two levels of key and optional index
+    /// (`subjects[0].names[1]`), which is as deep as the case schema goes. The keys are the schema's own string
+    /// literals, so building a path allocates nothing (an import decodes millions of them and reports a few).
+    struct Path {
+        var first: (key: String, index: Int?)?
+        var second: (key: String, index: Int?)?
+
+        static let root = Path()
+
+        func appending(_ key: String, index: Int? = nil) -> Path {
+            var p = self
+            if p.first == nil {
+                p.first = (key, index)
+            } else {
+                precondition(p.second == nil, "the case schema nests two levels deep")
+                p.second = (key, index)
+            }
+            return p
+        }
+
+        /// `subjects[0].names[1]`, followed by `.leaf` when given.
+        func text(_ leaf: String? = nil) -> String {
+            var out = ""
+            for c in [first, second] {
+                guard let c else { continue }
+                if !out.isEmpty { out += "." }
+                out += c.key
+                if let i = c.index { out += "[\(i)]" }
+            }
+            if let leaf {
+                if !out.isEmpty { out += "." }
+                out += leaf
+            }
+            return out
+        }
+    }
+
     private struct Decoder {
         let line: Int
         var issues: [ImportIssue] = []
 
         init(line: Int) { self.line = line }
 
-        mutating func fail(_ field: String, _ reason: String) {
-            issues.append(ImportIssue(line: line, field: field, reason: reason))
+        mutating func fail(_ path: Path, _ leaf: String?, _ reason: String) {
+            issues.append(ImportIssue(line: line, field: path.text(leaf), reason: reason))
         }
 
         /// Key names are schema, not personal data; still bound their length in messages.
@@ -35,92 +72,87 @@ public enum CaseInputDecoder {
             key.count <= 40 ? key : String(key.prefix(40)) + "…"
         }
 
-        mutating func checkKeys(_ dict: JSONObject, allowed: Set<String>, path: String) {
+        mutating func checkKeys(_ dict: JSONObject, allowed: Set<String>, path: Path) {
             var unknown: [String] = []
             for m in dict.members where !allowed.contains(m.key) && !unknown.contains(m.key) { unknown.append(m.key) }
             if !unknown.isEmpty {
                 let list = allowed.sorted().joined(separator: ", ")
                 for key in unknown.sorted() {
-                    fail(join(path, Self.shown(key)), "unknown field (allowed: \(list))")
+                    fail(path, Self.shown(key), "unknown field (allowed: \(list))")
                 }
             }
             for key in dict.duplicateKeys {
-                fail(join(path, Self.shown(key)), "duplicate field (each field may appear once)")
+                fail(path, Self.shown(key), "duplicate field (each field may appear once)")
             }
         }
 
-        mutating func string(_ dict: JSONObject, _ key: String, path: String) -> String? {
+        mutating func string(_ dict: JSONObject, _ key: String, path: Path) -> String? {
             switch dict[key] {
             case nil, .null?: return nil
             case .string(let s)?: return s
             default:
-                fail(join(path, key), "must be a string")
+                fail(path, key, "must be a string")
                 return nil
             }
         }
 
-        mutating func object(_ v: JSONValue, path: String) -> JSONObject? {
-            guard case .object(let o) = v else {
-                fail(path, "must be an object")
-                return nil
-            }
-            return o
-        }
-
-        mutating func array(_ dict: JSONObject, _ key: String, path: String) -> [JSONValue]? {
+        mutating func array(_ dict: JSONObject, _ key: String, path: Path) -> [JSONValue]? {
             switch dict[key] {
             case nil, .null?: return nil
             case .array(let a)?: return a
             default:
-                fail(join(path, key), "must be an array")
+                fail(path, key, "must be an array")
                 return nil
             }
         }
 
-        mutating func strings(_ dict: JSONObject, _ key: String, path: String) -> [String]? {
+        mutating func strings(_ dict: JSONObject, _ key: String, path: Path) -> [String]? {
             guard let a = array(dict, key, path: path) else { return nil }
             var out: [String] = []
             out.reserveCapacity(a.count)
             for (i, v) in a.enumerated() {
-                if case .string(let s) = v { out.append(s) } else { fail("\(join(path, key))[\(i)]", "must be a string") }
+                if case .string(let s) = v { out.append(s) } else { fail(path.appending(key, index: i), nil, "must be a string") }
             }
             return out
         }
 
-        mutating func objects<T>(_ dict: JSONObject, _ key: String, path: String, _ make: (inout Decoder, JSONObject, String) -> T) -> [T]? {
+        mutating func objects<T>(_ dict: JSONObject, _ key: String, path: Path, _ make: (inout Decoder, JSONObject, Path) -> T) -> [T]? {
             guard let a = array(dict, key, path: path) else { return nil }
             var out: [T] = []
             out.reserveCapacity(a.count)
-            let base = join(path, key)
             for (i, v) in a.enumerated() {
-                let p = "\(base)[\(i)]"
-                if let o = object(v, path: p) { out.append(make(&self, o, p)) }
+                let p = path.appending(key, index: i)
+                if case .object(let o) = v { out.append(make(&self, o, p)) } else { fail(p, nil, "must be an object") }
             }
             return out
         }
 
-        func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
         mutating func caseInput(_ d: JSONObject) -> CaseInput {
-            checkKeys(d, allowed: CaseInput.allowedKeys, path: "")
+            let root = Path.root
+            checkKeys(d, allowed: CaseInput.allowedKeys, path: root)
             var c = CaseInput()
-            c.caseRef = string(d, "caseRef", path: "")
-            c.caseType = string(d, "caseType", path: "")
-            c.status = string(d, "status", path: "")
-            c.jurisdiction = string(d, "jurisdiction", path: "")
-            c.opened = string(d, "opened", path: "")
-            c.narrative = string(d, "narrative", path: "")
-            if let v = d["contact"], v != .null, let o = object(v, path: "contact") {
-                checkKeys(o, allowed: ContactInput.allowedKeys, path: "contact")
+            c.caseRef = string(d, "caseRef", path: root)
+            c.caseType = string(d, "caseType", path: root)
+            c.status = string(d, "status", path: root)
+            c.jurisdiction = string(d, "jurisdiction", path: root)
+            c.opened = string(d, "opened", path: root)
+            c.narrative = string(d, "narrative", path: root)
+            switch d["contact"] {
+            case nil, .null?: break
+            case .object(let o)?:
+                let p = root.appending("contact")
+                checkKeys(o, allowed: ContactInput.allowedKeys, path: p)
                 c.contact = ContactInput(
-                    name: string(o, "name", path: "contact"), phone: string(o, "phone", path: "contact"),
-                    email: string(o, "email", path: "contact"), unit: string(o, "unit", path: "contact"))
+                    name: string(o, "name", path: p), phone: string(o, "phone", path: p),
+                    email: string(o, "email", path: p), unit: string(o, "unit", path: p))
+            default:
+                fail(root, "contact", "must be an object")
             }
-            c.subjects = objects(d, "subjects", path: "") { dec, o, p in dec.subject(o, path: p) }
+            c.subjects = objects(d, "subjects", path: root) { dec, o, p in dec.subject(o, path: p) }
             return c
         }
 
-        mutating func subject(_ o: JSONObject, path: String) -> SubjectInput {
+        mutating func subject(_ o: JSONObject, path: Path) -> SubjectInput {
             checkKeys(o, allowed: SubjectInput.allowedKeys, path: path)
             var s = SubjectInput()
             s.role = string(o, "role", path: path)
@@ -145,7 +177,7 @@ public enum CaseInputDecoder {
             return s
         }
 
-        mutating func name(_ o: JSONObject, path: String) -> NameInput {
+        mutating func name(_ o: JSONObject, path: Path) -> NameInput {
             checkKeys(o, allowed: NameInput.allowedKeys, path: path)
             return NameInput(given: string(o, "given", path: path), family: string(o, "family", path: path))
         }

@@ -70,6 +70,17 @@ struct CaseInputDecoderTests {
         #expect(CaseInputDecoder.decode(line: 1, bytes: Array(#"{"x":1,"x":2}"#.utf8)).1.count == 2)
     }
 
+    @Test func pathsRenderOnlyWhatTheyHold() {
+        let root = CaseInputDecoder.Path.root
+        #expect(root.text() == "")
+        #expect(root.text("caseRef") == "caseRef")
+        #expect(root.appending("contact").text("name") == "contact.name")
+        let subject = root.appending("subjects", index: 2)
+        #expect(subject.text() == "subjects[2]")
+        #expect(subject.appending("plates", index: 0).text("region") == "subjects[2].plates[0].region")
+        #expect(subject.appending("phones", index: 11).text() == "subjects[2].phones[11]")
+    }
+
     @Test func issuesNeverQuoteValues() {
         let secret = "4155550199"
         let line = #"{"caseRef":\#(secret),"subjects":[{"phones":[\#(secret)],"dob":{"v":"\#(secret)"}}],"contact":"\#(secret)"}"#
