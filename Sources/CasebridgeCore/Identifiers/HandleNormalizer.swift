@@ -4,14 +4,23 @@ import Foundation
 enum HandleNormalizer {
     static let maxLength = 100
 
-    struct Platform {
-        var name: String
-        var aliases: [String]
-        var domains: [String]
+    /// A class, so that the lookups done for every handle hand out one reference instead of copying three arrays.
+    final class Platform: Sendable {
+        let name: String
+        let aliases: [String]
+        let domains: [String]
         /// Leading path segments skipped in profile URLs ("/u/name", "/add/name").
-        var pathPrefixes: [String] = []
+        let pathPrefixes: [String]
         /// Handles on this platform are phone numbers (normalized to E.164 when they look like one).
-        var phoneBased = false
+        let phoneBased: Bool
+
+        init(name: String, aliases: [String], domains: [String], pathPrefixes: [String] = [], phoneBased: Bool = false) {
+            self.name = name
+            self.aliases = aliases
+            self.domains = domains
+            self.pathPrefixes = pathPrefixes
+            self.phoneBased = phoneBased
+        }
     }
 
     static let platforms: [Platform] = [
@@ -63,6 +72,15 @@ enum HandleNormalizer {
 
     /// Canonical platform name: alias table first, else `[a-z0-9._-]+` as written (lower-case).
     static func platform(_ raw: String) throws -> String {
+        // Most inputs are an alias key as written ("instagram", "wa"): such a string is unchanged by `prepare`,
+        // `lowercased` and `platformKey` (no space, '-', '_', apostrophe, upper case; no "www." prefix; a ".com"
+        // suffix is only removed from strings that are not keys), so one lookup gives the same answer.
+        if let p = byAlias[raw] { return p.name }
+        return try resolvePlatform(raw)
+    }
+
+    /// `platform` without the exact-key lookup first.
+    static func resolvePlatform(_ raw: String) throws -> String {
         let s = try IdentifierText.prepare(raw, what: "handle platform").lowercased()
         if let p = byAlias[platformKey(s)] { return p.name }
         let valid = s.utf8.count <= 40 && s.utf8.allSatisfy { b in

@@ -190,4 +190,22 @@ struct CodeAndHandleNormalizationTests {
         #expect(HandleNormalizer.mayBeURL(Array("www.t.me:443".utf8)))
         #expect(!HandleNormalizer.mayBeURL(Array("jdoe.92".utf8)))
     }
+
+    /// The exact-key lookup `platform` tries first answers as the full resolution would, for every key it can hit and
+    /// for strings next to them.
+    @Test func platformKeyLookupAgreesWithTheFullResolution() throws {
+        var inputs = Array(HandleNormalizer.byAlias.keys)
+        for k in HandleNormalizer.byAlias.keys { inputs += [k.uppercased(), " \(k)", "www.\(k)", "\(k).com", "\(k)-", "_\(k)"] }
+        inputs += randomStrings(5_000, from: "igwatxfb.com-_ ", lengths: 1...8)
+        for raw in inputs {
+            let fast = Result { try HandleNormalizer.platform(raw) }
+            let full = Result { try HandleNormalizer.resolvePlatform(raw) }
+            switch (fast, full) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(raw)")
+            case (.failure, .failure): break
+            default: Issue.record("\(raw): \(fast) vs \(full)")
+            }
+        }
+        for k in HandleNormalizer.byAlias.keys { #expect(try HandleNormalizer.resolvePlatform(k) == HandleNormalizer.byAlias[k]!.name) }
+    }
 }
