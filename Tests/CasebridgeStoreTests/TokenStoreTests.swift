@@ -176,6 +176,48 @@ import Testing
         #expect(try store.findTokens([probe]).map(\.recordId) == ["a/A-\(n / 2 + 1)"])
     }
 
+    @Test func bulkLoadOfRecordsRestoresTheirKeyAndIndexesAndChecksTheKey() throws {
+        let t = try TestDatabase("recordbulk")
+        defer { t.drop() }
+        let store = try t.migratedStore()
+        func definitions() throws -> [String] {
+            try store.db.execute(
+                """
+                SELECT pg_get_indexdef(indexrelid) || coalesce(' / ' || (SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
+                  WHERE c.conindid = x.indexrelid), '')
+                FROM pg_index x WHERE indrelid = 'casebridge.records'::regclass ORDER BY 1
+                """).rows.map { $0[0]! }
+        }
+        func oids() throws -> [[String?]] {
+            try store.db.execute("SELECT indexrelid FROM pg_index WHERE indrelid = 'casebridge.records'::regclass ORDER BY 1").rows
+        }
+        let before = try definitions()
+        #expect(before.contains { $0.contains("records_pkey") && $0.hasSuffix("PRIMARY KEY (record_id)") })
+        let oidsBefore = try oids()
+        let n = NodeStore.recordBulkLoadThreshold
+        // New rows (as an import writes them): straight into the table.
+        func fresh(_ id: String, _ seq: Int) -> NodeStore.RecordRow {
+            var r = Self.row(id, seq: UInt64(seq))
+            r.isNew = true
+            return r
+        }
+        // A duplicate record id in a bulk load: the restored primary key refuses it, and nothing of the call stays.
+        let duplicated = (1...n).map { fresh("a/A-\($0 == n ? 1 : $0)", $0) }
+        #expect(throws: PostgresError.self) { try store.db.transaction { try store.upsertRecords(duplicated, tokens: []) } }
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.records").scalar == "0")
+        #expect(try definitions() == before && oids() == oidsBefore)
+        // A good bulk load: every row in, the same key and indexes back (built anew).
+        try store.db.transaction { try store.upsertRecords((1...n).map { fresh("a/A-\($0)", $0) }, tokens: []) }
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.records").scalar == String(n))
+        #expect(try definitions() == before)
+        #expect(try oids() != oidsBefore)
+        // A smaller load into the now larger table keeps the indexes; the key still holds.
+        let oidsAfter = try oids()
+        try store.db.transaction { try store.upsertRecords([fresh("a/A-\(n + 1)", n + 1)], tokens: []) }
+        #expect(try oids() == oidsAfter)
+        #expect(throws: PostgresError.self) { try store.db.transaction { try store.upsertRecords([fresh("a/A-2", 99)], tokens: []) } }
+    }
+
     @Test func migrationSplitsTokenRowsByTheNodesOwnRecords() throws {
         let t = try TestDatabase("tokensplit")
         defer { t.drop() }
