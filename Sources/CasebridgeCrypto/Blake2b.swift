@@ -27,6 +27,31 @@ public enum Blake2b {
     }
 }
 
+extension Blake2b {
+    /// Keyed BLAKE2b of the concatenation of whatever `feed` passes to its `update` function, without assembling the
+    /// input in one buffer. The hashing state lives in a temporary allocation and is wiped before returning.
+    public static func keyedHash(key: [UInt8], length: Int = 32, _ feed: ((UnsafeRawBufferPointer) -> Void) -> Void) -> [UInt8] {
+        Sodium.ensureInitialized()
+        let stateBytes = crypto_generichash_statebytes()
+        return withUnsafeTemporaryAllocation(byteCount: stateBytes, alignment: 64) { raw -> [UInt8] in
+            let state = OpaquePointer(raw.baseAddress!)
+            key.withUnsafeBytes { k in
+                _ = crypto_generichash_init(state, k.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count, length)
+            }
+            feed { part in
+                guard part.count > 0 else { return }
+                _ = crypto_generichash_update(state, part.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+            }
+            let out = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                _ = crypto_generichash_final(state, buffer.baseAddress!, length)
+                initialized = length
+            }
+            sodium_memzero(raw.baseAddress!, stateBytes)
+            return out
+        }
+    }
+}
+
 /// Byte containers that expose their storage; `[UInt8]` and `ArraySlice<UInt8>` conform.
 public protocol RawBytesProviding {
     /// Calls `body` with the bytes.

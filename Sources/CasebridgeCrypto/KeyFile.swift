@@ -136,12 +136,24 @@ public final class PseudonymKey: Sendable {
     }
 
     /// The token of a normalized identifier: BLAKE2b-256 keyed with this key over `tag || 0x00 || value`.
+    ///
+    /// The three parts are fed to one hashing state in turn, straight from the strings' storage: no buffer holding
+    /// the identifier is built (an import hashes millions of them), and the state is wiped afterwards.
     public func token(tag: String, value: String) -> [UInt8] {
-        var input = Array(tag.utf8)
-        input.append(0)
-        input.append(contentsOf: value.utf8)
-        defer { Sodium.zero(&input) }
-        return Blake2b.hash(input, key: key, length: 32)
+        Blake2b.keyedHash(key: key, length: 32) { update in
+            Self.withUTF8(tag) { update($0) }
+            var zero: UInt8 = 0
+            withUnsafeBytes(of: &zero) { update($0) }
+            Self.withUTF8(value) { update($0) }
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of `s`, copying only a string that has no contiguous UTF-8 storage.
+    private static func withUTF8<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
+        var copy = Array(s.utf8)
+        defer { Sodium.zero(&copy) }
+        return copy.withUnsafeBytes(body)
     }
 
     /// A short fingerprint that lets admins compare keys without revealing them.

@@ -62,6 +62,24 @@ import Testing
         #expect(a.token(tag: "ab", value: "c") != a.token(tag: "a", value: "bc"))
     }
 
+    /// The token is keyed BLAKE2b-256 over `tag || 0x00 || value`, fed in parts: the same bytes as one buffer give
+    /// the same hash, for empty, ASCII and non-ASCII parts alike.
+    @Test func tokenHashesTheSameBytesAsOneBuffer() throws {
+        let keyBytes = (0..<32).map { UInt8($0 * 7 + 3) }
+        let key = try PseudonymKey(epoch: 1, key: keyBytes)
+        let values = ["", "+14155550123", "garcía lópez|1990-01-02", "ŁÓDŹ 李小龍", String(repeating: "x", count: 300), "\u{0}a"]
+        for tag in ["", "phone", "name-dob"] {
+            for value in values {
+                let oneBuffer = Array(tag.utf8) + [0] + Array(value.utf8)
+                #expect(key.token(tag: tag, value: value) == Blake2b.hash(oneBuffer, key: keyBytes, length: 32), "\(tag)|\(value)")
+            }
+        }
+        // Known answer: the unkeyed streaming form against RFC 7693's empty-string hash, and a keyed split.
+        #expect(Hex.encode(Blake2b.keyedHash(key: [UInt8](repeating: 1, count: 32)) { u in
+            [UInt8]("ab".utf8).withUnsafeBytes { u($0) }; [UInt8]("c".utf8).withUnsafeBytes { u($0) } })
+            == Hex.encode(Blake2b.hash(Array("abc".utf8), key: [UInt8](repeating: 1, count: 32))))
+    }
+
     @Test func knownAnswerBlake2b() {
         // BLAKE2b-256 of the empty string (RFC 7693 / libsodium reference).
         #expect(Hex.encode(Blake2b.hash([UInt8]())) == "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8")
