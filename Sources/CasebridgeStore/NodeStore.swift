@@ -285,9 +285,10 @@ public final class NodeStore {
     /// insertions: 100,000 records go in 0.4 s without indexes, 1.4 s with them, and their indexes build in 0.15 s
     /// (`docs/performance.md`, "Update 2026-12-08"). The dropped indexes lock the table until commit, so this is
     /// kept for loads that at least double a table (a node's first import). A table that another table's foreign
-    /// key references is left as it is.
+    /// key references is left as it is, and so is every table outside a transaction block (the indexes would be gone
+    /// for good if the load then failed).
     func dropIndexesForBulkLoad(_ table: String, rows: Int, threshold: Int) throws -> [String] {
-        guard rows >= threshold else { return [] }
+        guard rows >= threshold, db.inTransaction else { return [] }
         let probe = try db.execute(
             """
             SELECT (SELECT count(*) FROM (SELECT 1 FROM \(table) LIMIT $1) t),

@@ -140,6 +140,9 @@ public final class PostgresConnection {
         return rows
     }
 
+    /// Whether a transaction block is open on this connection (and has not failed).
+    public var inTransaction: Bool { PQtransactionStatus(conn) == PQTRANS_INTRANS }
+
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")

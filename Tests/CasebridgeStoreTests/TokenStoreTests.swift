@@ -218,6 +218,24 @@ import Testing
         #expect(throws: PostgresError.self) { try store.db.transaction { try store.upsertRecords([fresh("a/A-2", 99)], tokens: []) } }
     }
 
+    @Test func outsideATransactionABulkLoadKeepsTheIndexes() throws {
+        let t = try TestDatabase("bulknotx")
+        defer { t.drop() }
+        let store = try t.migratedStore()
+        let oids = "SELECT indexrelid FROM pg_index WHERE indrelid = 'casebridge.records'::regclass ORDER BY 1"
+        let before = try store.db.execute(oids).rows
+        #expect(!store.db.inTransaction)
+        let rows = (1...NodeStore.recordBulkLoadThreshold).map { i -> NodeStore.RecordRow in
+            var r = Self.row("a/A-\(i)", seq: UInt64(i))
+            r.isNew = true
+            return r
+        }
+        try store.upsertRecords(rows, tokens: [])
+        #expect(try store.db.execute(oids).rows == before)
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.records").scalar == String(rows.count))
+        try store.db.transaction { #expect(store.db.inTransaction) }
+    }
+
     @Test func migrationSplitsTokenRowsByTheNodesOwnRecords() throws {
         let t = try TestDatabase("tokensplit")
         defer { t.drop() }
