@@ -103,7 +103,10 @@ public final class NodeStore {
     public func existingCases(
         _ caseRefs: [String], recordIdPrefix: String, recordsWithoutCase: inout Set<String>
     ) throws -> [String: ExistingCase] {
-        try db.execute("CREATE TEMP TABLE tmp_refs (case_ref text PRIMARY KEY) ON COMMIT DROP")
+        // No key on the temporary table: the references are unique already (the importer refuses duplicates), and
+        // maintaining one cost 0.25 s per 100,000 references while the client waited; ANALYZE gives the planner
+        // its size instead.
+        try db.execute("CREATE TEMP TABLE tmp_refs (case_ref text) ON COMMIT DROP")
         try db.copyIn("COPY tmp_refs (case_ref) FROM STDIN") { send in
             var enc = CopyEncoder()
             for ref in caseRefs {
@@ -113,6 +116,7 @@ public final class NodeStore {
             }
             try send(&enc.buffer)
         }
+        try db.execute("ANALYZE tmp_refs")
         // A case without its private row may still have a record (a purged case keeps its tombstone row).
         let rows = try db.execute(
             """
