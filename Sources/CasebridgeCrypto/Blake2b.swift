@@ -31,19 +31,24 @@ extension Blake2b {
     /// Keyed BLAKE2b of the concatenation of whatever `feed` passes to its `update` function, without assembling the
     /// input in one buffer. The hashing state lives in a temporary allocation and is wiped before returning.
     public static func keyedHash(key: [UInt8], length: Int = 32, _ feed: ((UnsafeRawBufferPointer) -> Void) -> Void) -> [UInt8] {
+        precondition((16...64).contains(length), "BLAKE2b output length must be 16...64 bytes")
+        precondition((16...64).contains(key.count), "BLAKE2b key length must be 16...64 bytes")
         Sodium.ensureInitialized()
         let stateBytes = crypto_generichash_statebytes()
         return withUnsafeTemporaryAllocation(byteCount: stateBytes, alignment: 64) { raw -> [UInt8] in
             let state = OpaquePointer(raw.baseAddress!)
             key.withUnsafeBytes { k in
-                _ = crypto_generichash_init(state, k.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count, length)
+                let rc = crypto_generichash_init(state, k.baseAddress!.assumingMemoryBound(to: UInt8.self), key.count, length)
+                precondition(rc == 0, "crypto_generichash_init failed")
             }
             feed { part in
                 guard part.count > 0 else { return }
-                _ = crypto_generichash_update(state, part.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+                let rc = crypto_generichash_update(state, part.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(part.count))
+                precondition(rc == 0, "crypto_generichash_update failed")
             }
             let out = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-                _ = crypto_generichash_final(state, buffer.baseAddress!, length)
+                let rc = crypto_generichash_final(state, buffer.baseAddress!, length)
+                precondition(rc == 0, "crypto_generichash_final failed")
                 initialized = length
             }
             sodium_memzero(raw.baseAddress!, stateBytes)

@@ -334,7 +334,7 @@ extension NodeStore {
                 """
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, l.record_id
-                FROM scan_tok c JOIN casebridge.tokens_local l ON l.token = c.token AND l.record_id <> c.record_id
+                FROM scan_tok c JOIN casebridge.tokens_local l ON l.token = c.token AND l.record_id LIKE \(local) AND l.record_id <> c.record_id
                 WHERE c.record_id NOT LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }
@@ -343,7 +343,7 @@ extension NodeStore {
                 """
                 INSERT INTO scan_shared
                 SELECT c.token, c.kind, c.record_id, o.record_id
-                FROM scan_tok c JOIN casebridge.tokens_remote o ON o.token = c.token
+                FROM scan_tok c JOIN casebridge.tokens_remote o ON o.token = c.token AND o.record_id NOT LIKE \(local)
                 WHERE c.record_id LIKE \(local) AND c.kind = ANY($1::text[])
                 """, [strong])
         }

@@ -291,11 +291,16 @@ public final class NodeStore {
     /// kept for loads that at least double a table (a node's first import). A table that another table's foreign
     /// key references is left as it is, and so is every table outside a transaction block (the indexes would be gone
     /// for good if the load then failed).
-    func dropIndexesForBulkLoad(_ table: String, rows: Int, threshold: Int) throws -> [String] {
+    ///
+    /// `sizedBy` is the table whose size decides (default: `table`): a token partition is sized by the whole token
+    /// table, because every query over `casebridge.tokens` (search, alert scans, the replicator's deletions) waits for
+    /// a partition whose indexes are gone. A node that already holds other origins' tokens then inserts its first
+    /// import into the indexes instead of locking searches out for the length of the import.
+    func dropIndexesForBulkLoad(_ table: String, rows: Int, threshold: Int, sizedBy: String? = nil) throws -> [String] {
         guard rows >= threshold, db.inTransaction else { return [] }
         let probe = try db.execute(
             """
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM \(table) LIMIT $1) t),
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM \(sizedBy ?? table) LIMIT $1) t),
                    EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = $2::regclass)
             """, [String(rows), table]).rows.first
         guard let held = probe?[0].flatMap({ Int($0) }), held < rows, probe?[1] == "f" else { return [] }
@@ -310,11 +315,13 @@ public final class NodeStore {
             try db.execute("ALTER TABLE \(table) DROP CONSTRAINT \(Self.quoteIdentifier(name))")
             restore.append("ALTER TABLE \(table) ADD CONSTRAINT \(Self.quoteIdentifier(name)) \(def)")
         }
-        // What is left are plain indexes (the constraints took theirs with them).
+        // What is left are plain indexes (the constraints took theirs with them); an index some other constraint
+        // owns stays.
         let indexes = try db.execute(
             """
             SELECT x.indexrelid::regclass::text, pg_get_indexdef(x.indexrelid) FROM pg_index x
-            WHERE x.indrelid = $1::regclass ORDER BY 1
+            WHERE x.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+            ORDER BY 1
             """, [table]).rows
         for i in indexes {
             guard let name = i[0], let def = i[1] else { continue }
@@ -424,7 +431,8 @@ public final class NodeStore {
         for (table, count, local) in [("tokens_local", localCount, true), ("tokens_remote", tokenCount - localCount, false)] where count > 0 {
             // A large load into a small partition: building its indexes afterwards is several times cheaper than a
             // million index insertions.
-            let rebuild = try dropIndexesForBulkLoad("casebridge.\(table)", rows: count, threshold: Self.tokenBulkLoadThreshold)
+            let rebuild = try dropIndexesForBulkLoad(
+                "casebridge.\(table)", rows: count, threshold: Self.tokenBulkLoadThreshold, sizedBy: "casebridge.tokens")
             // A bulk load without indexes has nothing to order for.
             if !sorted && !sortedOrder && rebuild.isEmpty {
                 order.sort { ($0.seq, $0.group, $0.index) < ($1.seq, $1.group, $1.index) }

@@ -74,7 +74,10 @@ import Testing
                 #expect(key.token(tag: tag, value: value) == Blake2b.hash(oneBuffer, key: keyBytes, length: 32), "\(tag)|\(value)")
             }
         }
-        // Known answer: the unkeyed streaming form against RFC 7693's empty-string hash, and a keyed split.
+        // Known answer from an independent implementation (Python's hashlib.blake2b(b"phone\x00+14155550123",
+        // key=bytes((i * 7 + 3) for i in range(32)), digest_size=32)).
+        #expect(Hex.encode(key.token(tag: "phone", value: "+14155550123")) == "064468e114af3bbbba8f6625b0150fe783c06e365ef73fc3520a13104aeafea3")
+        // A split anywhere gives the hash of the whole.
         #expect(Hex.encode(Blake2b.keyedHash(key: [UInt8](repeating: 1, count: 32)) { u in
             [UInt8]("ab".utf8).withUnsafeBytes { u($0) }; [UInt8]("c".utf8).withUnsafeBytes { u($0) } })
             == Hex.encode(Blake2b.hash(Array("abc".utf8), key: [UInt8](repeating: 1, count: 32))))

@@ -176,6 +176,29 @@ import Testing
         #expect(try store.findTokens([probe]).map(\.recordId) == ["a/A-\(n / 2 + 1)"])
     }
 
+    @Test func aNodeHoldingOtherOriginsTokensInsertsItsFirstImportIntoTheIndexes() throws {
+        let t = try TestDatabase("tokenbulkheld")
+        defer { t.drop() }
+        let store = try t.migratedStore()
+        try store.registerNode(nodeId: "a", agency: "A", keyId: [UInt8](repeating: 7, count: 16), publicKey: [UInt8](repeating: 8, count: 32))
+        let n = NodeStore.tokenBulkLoadThreshold / 10 + 1
+        // Other origins' token rows, more than the load will bring: searches must not wait for an import's index builds.
+        try store.db.execute(
+            """
+            INSERT INTO casebridge.tokens_remote (token, epoch, record_id, kind, subject, record_seq)
+            SELECT sha256(g::text::bytea), 1, 'b/B-' || g, 'phone', 0, g FROM generate_series(1, $1::integer) g
+            """, [String(n * 10 + 1)])
+        let oids = "SELECT indexrelid FROM pg_index WHERE indrelid = 'casebridge.tokens_local'::regclass ORDER BY 1"
+        let before = try store.db.execute(oids).rows
+        let records = (1...n).map { Self.row("a/A-\($0)", seq: UInt64($0)) }
+        let groups = (1...n).map { i in (0..<10).map { k in
+            NodeStore.TokenRow(token: [UInt8(truncatingIfNeeded: i), UInt8(truncatingIfNeeded: i >> 8), UInt8(k)] + [UInt8](repeating: 6, count: 29), epoch: 1,
+                               recordId: "a/A-\(i)", kind: "phone", subject: 0, role: nil) } }
+        try store.db.transaction { try store.upsertRecords(records, tokenGroups: groups) }
+        #expect(try store.db.execute(oids).rows == before)
+        #expect(try store.db.execute("SELECT count(*) FROM casebridge.tokens_local").scalar == String(n * 10))
+    }
+
     @Test func bulkLoadOfRecordsRestoresTheirKeyAndIndexesAndChecksTheKey() throws {
         let t = try TestDatabase("recordbulk")
         defer { t.drop() }
@@ -203,7 +226,9 @@ import Testing
         }
         // A duplicate record id in a bulk load: the restored primary key refuses it, and nothing of the call stays.
         let duplicated = (1...n).map { fresh("a/A-\($0 == n ? 1 : $0)", $0) }
-        #expect(throws: PostgresError.self) { try store.db.transaction { try store.upsertRecords(duplicated, tokens: []) } }
+        // The restored key refuses it (not an insertion into a live key: the bulk path ran).
+        let refused = #expect(throws: PostgresError.self) { try store.db.transaction { try store.upsertRecords(duplicated, tokens: []) } }
+        #expect(refused?.message.contains("could not create unique index") == true, "\(String(describing: refused))")
         #expect(try store.db.execute("SELECT count(*) FROM casebridge.records").scalar == "0")
         #expect(try definitions() == before && oids() == oidsBefore)
         // A good bulk load: every row in, the same key and indexes back (built anew).
