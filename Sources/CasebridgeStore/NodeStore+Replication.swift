@@ -181,6 +181,26 @@ extension NodeStore {
         return out
     }
 
+    /// The join of every current version of each record in `recordIds` (siblings included): what a new version
+    /// written here must dominate so that it replaces them all. Records without a current version are absent.
+    public func joinedCurrentVersions(_ recordIds: Set<String>) throws -> [String: VersionVector] {
+        try currentVersions(recordIds).mapValues { versions in
+            versions.reduce(VersionVector()) { $0.merged(with: $1.version) }
+        }
+    }
+
+    /// After this node wrote, for each record in `recordIds`, a version that dominates every current one (inside
+    /// that transaction): the display row just written is the record's only current version, so its sibling rows
+    /// go and its marks are reset (one version, no co-owners: this node's own bodies list none).
+    public func collapseToDisplayVersion(_ recordIds: [String]) throws {
+        guard !recordIds.isEmpty else { return }
+        let ids = Self.encodeTextArray(recordIds)
+        try db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [ids])
+        try db.execute(
+            "UPDATE casebridge.records SET siblings = 1, owners = '{}' WHERE record_id = ANY($1::text[]) AND (siblings <> 1 OR owners <> '{}')",
+            [ids])
+    }
+
     /// A version from a row of `record_id, origin, seq, version::text, deleted, owners::text`.
     private static func storedVersion(_ r: [String?]) throws -> StoredVersion {
         StoredVersion(

@@ -52,7 +52,9 @@ public struct CaseDeleter {
         let origin = context.config.nodeId
         let (head, key) = publishing
         let seq = head + 1
-        let next = version.incremented(for: origin)
+        // The tombstone dominates every current version of the record (siblings included), not just `version`.
+        let current = try store.joinedCurrentVersions([recordId])[recordId] ?? VersionVector()
+        let next = version.merged(with: current).incremented(for: origin)
         let body = Pseudonymizer.encode(PublishedTombstone(agency: context.config.agency, caseRef: caseRef, expunge: expunge))
         let entry = SignedEntry.make(
             kind: .tombstone, origin: origin, seq: seq, recordId: recordId, version: next,
@@ -61,6 +63,7 @@ public struct CaseDeleter {
         try store.upsertRecords(
             [.init(recordId: recordId, origin: origin, seq: seq, caseRef: caseRef, version: next, deleted: true, bodyHash: Blake2b.hash(body), record: nil)],
             tokens: [])
+        try store.collapseToDisplayVersion([recordId])
         try store.setVector(origin: origin, seq: seq)
         return seq
     }

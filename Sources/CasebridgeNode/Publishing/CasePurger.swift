@@ -43,7 +43,6 @@ public struct CasePurger: Sendable {
                 seq = try CaseDeleter.writeTombstone(
                     context: context, caseRef: caseRef, recordId: priv.recordId, over: head.version, expunge: true,
                     publishing: publishing, store: store)
-                try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = $1", [priv.recordId])
                 try store.expunge(purged: [priv.recordId], touched: [])
             }
             try store.deletePrivateCase(caseRef: caseRef)

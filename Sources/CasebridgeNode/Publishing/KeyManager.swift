@@ -148,6 +148,8 @@ public struct KeyManager: Sendable {
         var log: [(seq: UInt64, kind: EntryKind, recordId: String, entry: SignedEntry)] = []
         var rows: [NodeStore.RecordRow] = []
         var tokens: [NodeStore.TokenRow] = []
+        // The new versions must dominate every current version, siblings included, since they replace them all.
+        let current = try store.joinedCurrentVersions(Set(recordIds))
         for recordId in recordIds.sorted() {
             let caseRef = String(recordId.dropFirst(origin.count + 1))
             guard let priv = try store.privateCase(caseRef: caseRef), !priv.deleted, priv.recordId == recordId else { continue }
@@ -157,7 +159,8 @@ public struct KeyManager: Sendable {
             guard let validated else { continue }
             let p = CaseImporter.prepare(validated, context: context, pseudonymizer: pseudonymizer)
             next += 1
-            let version = try (versions?[recordId] ?? store.maxLoggedVersion(recordId: recordId)).incremented(for: origin)
+            let base = try versions?[recordId] ?? store.maxLoggedVersion(recordId: recordId)
+            let version = base.merged(with: current[recordId] ?? VersionVector()).incremented(for: origin)
             let entry = SignedEntry.make(
                 kind: .record, origin: origin, seq: next, recordId: recordId, version: version, timestamp: now, body: p.body, key: key)
             log.append((next, .record, recordId, entry))
@@ -167,7 +170,7 @@ public struct KeyManager: Sendable {
         guard next > seq else { return seq }
         try store.appendLog(origin: origin, log)
         try store.upsertRecords(rows, tokens: tokens)
-        try store.db.execute("DELETE FROM casebridge.record_versions WHERE record_id = ANY($1::text[])", [NodeStore.encodeTextArray(rows.map(\.recordId))])
+        try store.collapseToDisplayVersion(rows.map(\.recordId))
         try store.setVector(origin: origin, seq: next)
         return next
     }
