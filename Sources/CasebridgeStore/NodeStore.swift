@@ -94,6 +94,9 @@ public final class NodeStore {
         public var version: VersionVector?
         public var deleted: Bool
         public var privateDeleted: Bool
+        /// The record has siblings or co-owners (`version` is then only the display row's; see
+        /// `joinedCurrentVersions`).
+        public var hasSiblings = false
     }
 
     /// Looks up the stored state of `caseRefs` (inside the import transaction).
@@ -120,7 +123,8 @@ public final class NodeStore {
         // A case without its private row may still have a record (a purged case keeps its tombstone row).
         let rows = try db.execute(
             """
-            SELECT t.case_ref, c.record_id, c.raw_hash, r.body_hash, r.version::text, r.deleted, c.deleted_at IS NOT NULL
+            SELECT t.case_ref, c.record_id, c.raw_hash, r.body_hash, r.version::text, r.deleted, c.deleted_at IS NOT NULL,
+                   coalesce(r.siblings > 1 OR r.owners <> '{}', false)
             FROM tmp_refs t LEFT JOIN private.cases c ON c.case_ref = t.case_ref
             LEFT JOIN casebridge.records r ON r.record_id = coalesce(c.record_id, $1 || t.case_ref)
             WHERE c.case_ref IS NOT NULL OR r.record_id IS NOT NULL
@@ -135,7 +139,7 @@ public final class NodeStore {
             }
             out[ref] = ExistingCase(
                 recordId: rid, rawHash: PostgresText.bytea(r[2]) ?? [], bodyHash: PostgresText.bytea(r[3]),
-                version: try r[4].map(Self.decodeVector), deleted: r[5] == "t", privateDeleted: r[6] == "t")
+                version: try r[4].map(Self.decodeVector), deleted: r[5] == "t", privateDeleted: r[6] == "t", hasSiblings: r[7] == "t")
         }
         try db.execute("DROP TABLE tmp_refs")
         return out

@@ -59,4 +59,16 @@ import Testing
         #expect(s.siblings == "1" && s.owners == "{}" && s.rows == 0)
         #expect(try n.store.currentVersions([Self.recordId])[Self.recordId]?.count == 1)
     }
+
+    @Test func aReimportedChangeDominatesEverySibling() throws {
+        let n = try Self.nodeWithSiblings("sibimport")
+        let report = try n.importJSONL([caseLine(ref: "S-1", status: "closed")])
+        #expect(report.updated == 1)
+        let s = try Self.state(n)
+        #expect(s.version == VersionVector(["us-ca-sfpd": 2, "us-nv-lvmpd": 1]))
+        #expect(s.siblings == "1" && s.owners == "{}" && s.rows == 0)
+        // Unchanged cases and cases without siblings keep the plain path.
+        let again = try n.importJSONL([caseLine(ref: "S-1", status: "closed"), caseLine(ref: "S-2")])
+        #expect(again.unchanged == 1 && again.created == 1)
+    }
 }

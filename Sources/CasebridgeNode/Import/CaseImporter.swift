@@ -181,6 +181,15 @@ public struct CaseImporter {
                         reason: "this reference belonged to a case that was purged; a purged reference cannot be re-used (import the case under a new reference)")
                 }.sorted { $0.line < $1.line })
             }
+            // A new version must dominate every current version of its record, siblings included (docs/protocol.md,
+            // "Rules for record versions"); the lookup gave the display row's version, enough for all other records.
+            let withSiblings = run.existing.filter(\.value.hasSiblings)
+            if !withSiblings.isEmpty {
+                let joined = try store.joinedCurrentVersions(Set(withSiblings.values.map(\.recordId)))
+                for (ref, e) in withSiblings {
+                    run.existing[ref]?.version = (e.version ?? VersionVector()).merged(with: joined[e.recordId] ?? VersionVector())
+                }
+            }
             // Stage 1: pseudonymize (on a background thread, chunks ahead of the COPY); new cases' private rows go
             // straight into the table.
             let preparing = PrefetchStream(depth: 2) { run.nextPreparedChunk() }
@@ -207,6 +216,11 @@ public struct CaseImporter {
                 tokens.append(p.tokens)
             }
             try store.upsertRecords(records, tokenGroups: tokens)
+            // Records that had siblings now have one version, the one just written.
+            try store.collapseToDisplayVersion(run.changed.compactMap { c in
+                let ref = run.prepared[c.index].caseRef
+                return withSiblings[ref] != nil ? run.prepared[c.index].recordId : nil
+            })
             run.writtenTokens = tokens
             run.writtenRecords = records
             progress?(.storing, 0, 1)
