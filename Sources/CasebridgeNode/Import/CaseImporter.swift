@@ -217,10 +217,11 @@ public struct CaseImporter {
             }
             try store.upsertRecords(records, tokenGroups: tokens)
             // Records that had siblings now have one version, the one just written.
-            try store.collapseToDisplayVersion(run.changed.compactMap { c in
-                let ref = run.prepared[c.index].caseRef
-                return withSiblings[ref] != nil ? run.prepared[c.index].recordId : nil
-            })
+            if !withSiblings.isEmpty {
+                try store.collapseToDisplayVersion(run.changed.compactMap { c in
+                    withSiblings[run.prepared[c.index].caseRef] != nil ? run.prepared[c.index].recordId : nil
+                })
+            }
             run.writtenTokens = tokens
             run.writtenRecords = records
             progress?(.storing, 0, 1)
